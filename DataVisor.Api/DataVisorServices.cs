@@ -1,0 +1,27 @@
+using DataVisor.Api.Configuration;
+using DataVisor.Api.Datasets;
+using DataVisor.Api.Hosting;
+using DataVisor.Api.Storage;
+using DataVisor.Api.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace DataVisor.Api;
+
+public static class DataVisorServices
+{
+    /// <summary>Everything the API's features need, registered once.</summary>
+    public static IServiceCollection AddDataVisor(this IServiceCollection services, DataVisorOptions options)
+    {
+        services.AddSingleton(Options.Create(options));
+        services.ConfigureHttpJsonOptions(json => JsonSetup.Apply(json.SerializerOptions));
+        services.AddOpenApi();
+        services.AddDataVisorCors(options);
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(25));
+
+        services.AddSingleton<DataVisorTelemetry>();
+        services.AddSingleton(sp => new DuckDbDatabase(options.DatabasePath, sp.GetRequiredService<ILogger<DuckDbDatabase>>()));
+        services.AddHostedService<DatabaseLifetime>();
+        services.AddDatasets();
+        return services;
+    }
+}

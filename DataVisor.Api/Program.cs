@@ -1,0 +1,50 @@
+using DataVisor.Api;
+using DataVisor.Api.Configuration;
+using DataVisor.Api.Datasets;
+using DataVisor.Api.Health;
+using DataVisor.Api.Hosting;
+using Scalar.AspNetCore;
+
+var builder = WebApplication.CreateBuilder(args);
+
+DataVisorOptions options;
+try
+{
+    options = DataVisorOptionsReader.Read(builder.Configuration, Directory.GetCurrentDirectory());
+}
+catch (DataVisorConfigurationException ex)
+{
+    // A bad setting stops the process with a message naming the variable, not a stack trace.
+    await Console.Error.WriteLineAsync(ex.Message);
+    Environment.ExitCode = 2;
+    return;
+}
+
+builder.AddServiceDefaults();
+builder.ConfigureDataVisorKestrel(options);
+builder.Services.AddDataVisor(options);
+
+var app = builder.Build();
+
+app.UseDataVisorErrors();
+app.UseApiPathConventions();
+app.UseRouting();
+app.UseDataVisorCors(options);
+
+if (app.Environment.IsDevelopment())
+{
+    app.MapOpenApi();
+    app.MapScalarApiReference();
+}
+
+app.MapDefaultEndpoints();
+app.MapHealth();
+app.MapDatasets();
+
+await app.RunAsync();
+
+namespace DataVisor.Api
+{
+    /// <summary>Entry-point marker for <c>WebApplicationFactory</c>: the AppHost has a Program too.</summary>
+    public sealed class ApiEntryPoint;
+}

@@ -1,0 +1,20 @@
+using DataVisor.AppHost;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Who may pass the proxy. The password is generated on first run and kept in user secrets.
+var proxyUser = builder.AddParameter("proxy-user", "datavisor");
+var proxyPassword = builder.AddParameter("proxy-password", new GenerateParameterDefault { MinLength = 20, Special = false }, secret: true, persist: true);
+
+// The API: DuckDB, TorchSharp, SkiaSharp. Only reachable through the proxy.
+var api = builder.AddProject<Projects.DataVisor_Api>("api", launchProfileName: null)
+    .WithHttpEndpoint(name: "http")
+    .WithEnvironment("DATAVISOR_BEHIND_PROXY", "true")
+    .WithDataDirectory()
+    .WithHttpHealthCheck("/health")
+    .PublishAsCpuOnlyImage();
+
+// The edge: Caddy with basic auth in front of every route.
+builder.AddReverseProxy("proxy", api, proxyUser, proxyPassword);
+
+builder.Build().Run();
