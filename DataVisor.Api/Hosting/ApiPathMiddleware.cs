@@ -12,6 +12,14 @@ public static class ApiPathMiddleware
     public static IApplicationBuilder UseApiPathConventions(this IApplicationBuilder app) => app.Use((context, next) =>
     {
         var request = context.Request;
+        if (HasEncodedSlash(request.Path))
+        {
+            // Ids never contain '/', so a path segment with an encoded one is not a route (contract §1.1);
+            // Kestrel leaves %2F undecoded, which would otherwise hand "a/b" to a route as an id.
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
+
         if (request.Path.StartsWithSegments(ApiPrefix, StringComparison.Ordinal, out var remaining))
         {
             if (!remaining.HasValue || remaining.Value == "/")
@@ -32,4 +40,7 @@ public static class ApiPathMiddleware
 
         return next(context);
     });
+
+    private static bool HasEncodedSlash(PathString path) =>
+        path.Value is { } value && value.Contains("%2F", StringComparison.OrdinalIgnoreCase);
 }
