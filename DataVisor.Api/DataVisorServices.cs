@@ -16,7 +16,7 @@ public static class DataVisorServices
         services.ConfigureHttpJsonOptions(json => JsonSetup.Apply(json.SerializerOptions));
         services.AddOpenApi();
         services.AddDataVisorCors(options);
-        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(25));
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
         services.AddSingleton<DataVisorTelemetry>();
         services.AddSingleton(sp => new DuckDbDatabase(options.DatabasePath, sp.GetRequiredService<ILogger<DuckDbDatabase>>()));

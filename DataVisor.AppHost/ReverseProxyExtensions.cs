@@ -73,7 +73,8 @@ public static class ReverseProxyExtensions
             // The deployed container hashes the secret itself at start, so that the manifest carries only
             // a reference to the parameter, never a value derived from it.
             proxy.WithEnvironment("DATAVISOR_PROXY_PASSWORD", password)
-                .WithArgs("sh", "-c",
+                .WithProxyEntrypoint("sh")
+                .WithArgs("-c",
                     "DATAVISOR_PROXY_PASSWORD_HASH=\"$(caddy hash-password --plaintext \"$DATAVISOR_PROXY_PASSWORD\")\" "
                     + $"exec caddy run --config {ContainerCaddyfilePath} --adapter caddyfile");
             return proxy;
@@ -84,6 +85,17 @@ public static class ReverseProxyExtensions
             var plain = await password.Resource.GetValueAsync(context.CancellationToken) ?? string.Empty;
             context.EnvironmentVariables["DATAVISOR_PROXY_PASSWORD_HASH"] = ProxyPasswordHash.Create(plain);
         });
+    }
+
+    private static IResourceBuilder<T> WithProxyEntrypoint<T>(this IResourceBuilder<T> proxy, string entrypoint)
+        where T : IResource
+    {
+        if (proxy.Resource is ContainerResource container)
+        {
+            container.Entrypoint = entrypoint;
+        }
+
+        return proxy;
     }
 
     private static ProxyMode ResolveMode(IDistributedApplicationBuilder builder)

@@ -8,7 +8,7 @@ namespace DataVisor.Api.Storage;
 public sealed class DatabaseLifetime(DuckDbDatabase database, IHostApplicationLifetime lifetime) : IHostedService
 {
     /// <summary>How long in-flight writes may take to commit or roll back once shutdown has begun.</summary>
-    public static readonly TimeSpan WriteGrace = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan WriteGrace = TimeSpan.FromSeconds(10);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
