@@ -60,8 +60,4 @@ public sealed record DataVisorOptions
     public string? AgentBaseUrl { get; init; }
 
     public int AgentTimeoutSeconds { get; init; } = 120;
-
-    /// <summary>Ingest the generated demo dataset at startup when the database has no dataset yet
-    /// (<c>DATAVISOR_DEMO_DATASET</c>).</summary>
-    public bool DemoDataset { get; init; }
 }

@@ -55,7 +55,6 @@ public static class DataVisorOptionsReader
             AgentModel = Raw("DATAVISOR_AGENT_MODEL") ?? "builtin",
             AgentBaseUrl = Url("DATAVISOR_AGENT_BASE_URL", Raw("DATAVISOR_AGENT_BASE_URL")),
             AgentTimeoutSeconds = Integer("DATAVISOR_AGENT_TIMEOUT_SECONDS", Raw("DATAVISOR_AGENT_TIMEOUT_SECONDS"), 120, 1, 3600),
-            DemoDataset = Boolean("DATAVISOR_DEMO_DATASET", Raw("DATAVISOR_DEMO_DATASET"), false),
         };
     }
 
