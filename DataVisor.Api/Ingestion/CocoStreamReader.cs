@@ -89,6 +89,11 @@ public sealed partial class CocoStreamReader : IDisposable
             return CocoReadStatus.End;
         }
 
+        if (_phase == Phase.BeforeRoot && _bufferFileOffset == 0 && _start == 0 && !SkipByteOrderMark())
+        {
+            return CocoReadStatus.NeedMoreData;
+        }
+
         var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _end - _start), _endOfFile, _state);
         CocoReadStatus? found = null;
         try
@@ -276,6 +281,28 @@ public sealed partial class CocoStreamReader : IDisposable
                 // The reader itself rejects anything after the root value; this is defensive.
                 throw new CocoFileException($"Invalid JSON in {_path}: unexpected content after the root object");
         }
+    }
+
+    /// <summary>
+    /// Steps over a UTF-8 byte order mark, which editors on Windows write and <see cref="Utf8JsonReader"/>
+    /// refuses. False while the first bytes could still be the start of one.
+    /// </summary>
+    private bool SkipByteOrderMark()
+    {
+        ReadOnlySpan<byte> mark = [0xEF, 0xBB, 0xBF];
+        var head = _buffer.AsSpan(0, Math.Min(_end, mark.Length));
+        if (!mark.StartsWith(head))
+        {
+            return true;
+        }
+
+        if (head.Length == mark.Length)
+        {
+            _start = mark.Length;
+            return true;
+        }
+
+        return _endOfFile;
     }
 
     /// <summary>Continues in <paramref name="then"/> once the current value (scalar or container) is over.</summary>

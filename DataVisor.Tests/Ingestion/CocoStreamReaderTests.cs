@@ -66,6 +66,18 @@ public sealed class CocoStreamReaderTests
         Assert.Equal(expected, actual);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AUtf8ByteOrderMark_IsSkipped(bool trickle)
+    {
+        byte[] bytes = [0xEF, 0xBB, 0xBF, .. "{\"images\": [{\"id\": 1, \"file_name\": \"a.png\"}]}"u8];
+
+        var trace = await ReadAllAsync(bytes, bufferSize: 2, trickle);
+
+        Assert.Equal(["Image: CocoImage { Index = 0, Id = 1, IdMalformed = False, FileName = a.png, Width = , Height =  }", "SectionEnd: Images", "End"], trace);
+    }
+
     [Fact]
     public async Task ErrorPositionsCountFromTheStartOfTheFile_AcrossRefills()
     {
