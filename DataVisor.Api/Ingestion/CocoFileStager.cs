@@ -7,8 +7,11 @@ public sealed record IngestPart(int Index, string AnnotationPath, string ImageDi
     public string IdPrefix => Split is null ? string.Empty : $"{Split}_";
 }
 
-/// <summary>What the pass over one file staged.</summary>
-public sealed record StagedFile(long DeclaredCategories, long SkippedCategories, long StagedImages, long EscapingImages, long StagedAnnotations);
+/// <summary>What the pass over one file staged. <see cref="SkippedLines"/> counts JSONL lines that were not usable records.</summary>
+public sealed record StagedFile(long DeclaredCategories, long SkippedCategories, long StagedImages, long EscapingImages, long StagedAnnotations)
+{
+    public long SkippedLines { get; init; }
+}
 
 /// <summary>
 /// Reads one COCO file with <see cref="CocoStreamReader"/> and appends every entry to the

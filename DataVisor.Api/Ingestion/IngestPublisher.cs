@@ -61,7 +61,8 @@ public sealed class IngestPublisher
         ORDER BY part, position
         """;
 
-    // An annotation keeps its source id when it is the first use of that id in this ingest and no committed
+    // Detection annotations name their category through the file's declared ids; classification labels
+    // are staged by name. An annotation keeps its source id when it is the first use of that id in this ingest and no committed
     // annotation anywhere uses it; otherwise it gets a fresh UUID v4 (uuid() is evaluated per row).
     private const string InsertAnnotations = """
         INSERT INTO annotations (id, dataset_id, sample_id, category_name, bbox_x, bbox_y, bbox_w, bbox_h, area, is_crowd, source, confidence, seq)
@@ -81,7 +82,7 @@ public sealed class IngestPublisher
                    THEN k.candidate_id
                    ELSE CAST(uuid() AS VARCHAR)
                END,
-               $dataset_id, k.sample_id, coalesce(d.name, 'unknown'),
+               $dataset_id, k.sample_id, coalesce(k.category_name, d.name, 'unknown'),
                k.bbox_x, k.bbox_y, k.bbox_w, k.bbox_h, k.area, k.is_crowd, 'ground_truth', NULL, k.seq
         FROM kept k
         LEFT JOIN declared d ON d.category_id = k.category_id

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using DataVisor.Api.Storage;
 using DataVisor.Api.Telemetry;
-using DuckDB.NET.Data;
 
 namespace DataVisor.Api.Ingestion;
 
@@ -14,7 +13,7 @@ public enum IngestOutcome
 }
 
 /// <summary>
-/// Runs one R2 ingest: a single streaming pass that stages the file into connection-local tables, checks
+/// Runs one R2 ingest of a COCO or classification JSONL file: a single streaming pass that stages the file into connection-local tables, checks
 /// across entries in SQL, then one transaction that publishes everything (contract §5.1, §5.4). Progress
 /// goes to an <see cref="IIngestEventSink"/>; every failure ends with an <c>error</c> event and leaves
 /// nothing behind.
@@ -41,13 +40,7 @@ public sealed partial class IngestService(
         {
             // Shutdown waits for this lease, and cancels the token, so an ingest always rolls back or commits.
             using var write = database.BeginWrite();
-            if (plan.Format == IngestRequest.JsonlFormat)
-            {
-                // REVIEW: classification JSONL (§5.3) is not implemented yet; it is reported instead of guessed at.
-                throw new CocoFileException($"Classification JSONL ingestion is not supported yet: {plan.AnnotationPath}");
-            }
-
-            var published = await IngestCocoAsync(plan, sink, cancellationToken);
+            var published = await IngestFileAsync(plan, sink, cancellationToken);
             outcome = IngestOutcome.Completed;
             telemetry.IngestedSamples.Add(published.ImageCount);
             telemetry.IngestedAnnotations.Add(published.AnnotationCount);
@@ -74,10 +67,12 @@ public sealed partial class IngestService(
         {
             await TrySendAsync(sink, IngestEvent.Error($"Cannot read {plan.AnnotationPath}: {ex.Message}"));
         }
-        catch (DuckDBException ex)
+        catch (Exception ex)
         {
-            LogDatabaseFailure(logger, plan.AnnotationPath, ex);
-            await TrySendAsync(sink, IngestEvent.Error($"Ingestion of {plan.AnnotationPath} failed: database error"));
+            // A fault of the service, not of the file (DuckDB errors included): the stream must still end
+            // with an error event (§1.6), and the log keeps the details.
+            LogIngestFault(logger, plan.AnnotationPath, ex);
+            await TrySendAsync(sink, IngestEvent.Error($"Ingestion of {plan.AnnotationPath} failed: internal error"));
         }
         finally
         {
@@ -95,7 +90,7 @@ public sealed partial class IngestService(
         return outcome;
     }
 
-    private async Task<PublishedDataset> IngestCocoAsync(IngestPlan plan, IIngestEventSink sink, CancellationToken cancellationToken)
+    private async Task<PublishedDataset> IngestFileAsync(IngestPlan plan, IIngestEventSink sink, CancellationToken cancellationToken)
     {
         var part = new IngestPart(0, plan.AnnotationPath, plan.ImageDir, plan.Split);
         var progress = new IngestProgress(sink, plan.DatasetId);
@@ -105,8 +100,17 @@ public sealed partial class IngestService(
         StagedFile staged;
         using (var parse = DataVisorTelemetry.ActivitySource.StartActivity("ingest.parse"))
         {
-            staged = await new CocoFileStager(staging, progress, ReadBufferSize).StageAsync(part, cancellationToken);
+            var classification = plan.Format == IngestRequest.JsonlFormat;
+            staged = classification
+                ? await new JsonlFileStager(staging, progress).StageAsync(part, cancellationToken)
+                : await new CocoFileStager(staging, progress, ReadBufferSize).StageAsync(part, cancellationToken);
             staging.CompleteAppends();
+            if (classification)
+            {
+                staged = staged with { DeclaredCategories = staging.DeclareLabelsAsCategories(part.Index) };
+                await progress.SectionEndedAsync(CocoSection.Categories, staged.DeclaredCategories, cancellationToken);
+            }
+
             parse?.SetTag("datavisor.ingest.categories", staged.DeclaredCategories);
             parse?.SetTag("datavisor.ingest.images", staged.StagedImages);
             parse?.SetTag("datavisor.ingest.annotations", staged.StagedAnnotations);
@@ -152,6 +156,7 @@ public sealed partial class IngestService(
         var message = $"Ingestion complete: {published.ImageCount} images, {published.AnnotationCount} annotations"
             + (annotations.Orphans > 0 ? $"; {annotations.Orphans} annotations skipped (no matching image)" : string.Empty)
             + (staged.EscapingImages > 0 ? $"; {staged.EscapingImages} images skipped (file name outside the image directory)" : string.Empty)
+            + (staged.SkippedLines > 0 ? $"; {staged.SkippedLines} lines skipped (not a JSON object with a file name)" : string.Empty)
             + $" (dataset_id={plan.DatasetId})";
         // Committed already: a client gone by now finds the dataset in the list, so the send may fail quietly.
         await TrySendAsync(sink, new IngestEvent(IngestStages.Complete, imageCount, imageCount, message, plan.DatasetId));
@@ -182,6 +187,6 @@ public sealed partial class IngestService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped {Count} categories without id or name in {AnnotationPath}")]
     private static partial void LogCategoriesSkipped(ILogger logger, long count, string annotationPath);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Ingest of {AnnotationPath} failed in the database")]
-    private static partial void LogDatabaseFailure(ILogger logger, string annotationPath, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Ingest of {AnnotationPath} failed")]
+    private static partial void LogIngestFault(ILogger logger, string annotationPath, Exception exception);
 }

@@ -42,7 +42,8 @@ public sealed class IngestStaging : IDisposable
             bbox_w DOUBLE NOT NULL,
             bbox_h DOUBLE NOT NULL,
             area DOUBLE NOT NULL,
-            is_crowd BOOLEAN NOT NULL
+            is_crowd BOOLEAN NOT NULL,
+            category_name VARCHAR
         );
         """;
 
@@ -89,8 +90,34 @@ public sealed class IngestStaging : IDisposable
             .AppendValue(part).AppendValue(annotation.Index).AppendValue(candidateId).AppendValue(annotation.ImageId)
             .AppendValue(annotation.CategoryId)
             .AppendValue(annotation.X).AppendValue(annotation.Y).AppendValue(annotation.Width).AppendValue(annotation.Height)
-            .AppendValue(area).AppendValue(annotation.IsCrowd)
+            .AppendValue(area).AppendValue(annotation.IsCrowd).AppendNullValue()
             .EndRow();
+
+    /// <summary>A classification label: no box, area 0, the category named directly.</summary>
+    public void AppendLabel(int part, long sequence, string candidateId, string imageId, string? label) =>
+        Open(_annotations).CreateRow()
+            .AppendValue(part).AppendValue(sequence).AppendValue(candidateId).AppendValue(imageId).AppendNullValue()
+            .AppendValue(0d).AppendValue(0d).AppendValue(0d).AppendValue(0d)
+            .AppendValue(0d).AppendValue(false).AppendValue(label)
+            .EndRow();
+
+    /// <summary>
+    /// Declares the distinct labels of a classification file as its categories, sorted ordinally (DuckDB
+    /// compares strings by their bytes) and numbered from 0 (§2.4, D18). Call after <see cref="CompleteAppends"/>.
+    /// </summary>
+    public long DeclareLabelsAsCategories(int part)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO staged_categories (part, position, category_id, name)
+            SELECT $part, n, n, category_name FROM (
+                SELECT category_name, row_number() OVER (ORDER BY category_name) - 1 AS n
+                FROM (SELECT DISTINCT category_name FROM staged_annotations WHERE part = $part AND category_name IS NOT NULL)
+            )
+            """;
+        command.Parameters.Add(new DuckDBParameter("part", part));
+        return command.ExecuteNonQuery();
+    }
 
     /// <summary>Flushes the appenders; their rows are visible to SQL only after this.</summary>
     public void CompleteAppends()

@@ -97,14 +97,6 @@ public sealed class IngestFailureTests : IDisposable
         Assert.Equal($"Invalid COCO annotation file {duplicated}: duplicate \"images\" key", await SingleErrorAsync(duplicated, allowEarlierEvents: true));
     }
 
-    [Fact]
-    public async Task ClassificationJsonl_IsDetectedAndReportedAsNotSupportedYet()
-    {
-        var path = _bed.WriteFile("labels.jsonl", "{\"filename\": \"a.jpg\", \"label\": \"cat\"}\n{\"image\": \"b.jpg\", \"class\": 7}\n");
-
-        Assert.Equal($"Classification JSONL ingestion is not supported yet: {path}", await SingleErrorAsync(path));
-    }
-
     /// <summary>
     /// Runs the ingest, checks that the stream ended with exactly one error event in the contract's shape
     /// and that no row of any kind remains, and returns the error message.
