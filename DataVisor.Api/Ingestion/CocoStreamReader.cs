@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -15,21 +14,13 @@ namespace DataVisor.Api.Ingestion;
 /// builds one over the unconsumed bytes with the saved <see cref="JsonReaderState"/>, and the position
 /// inside the file's structure is kept in this class's fields. A token cut by the end of the buffer is
 /// left unconsumed and read again, whole, after <see cref="FillAsync"/> has moved it to the front of the
-/// buffer and appended more bytes (growing the buffer when one token is larger than it).
+/// buffer and appended more bytes (<see cref="Utf8ReadBuffer"/>, which grows only for a token larger than it).
 /// </remarks>
 public sealed partial class CocoStreamReader : IDisposable
 {
-    /// <summary>One token larger than this is refused rather than buffered.</summary>
-    public const int MaxTokenBytes = 256 * 1024 * 1024;
-
-    private readonly Stream _stream;
+    private readonly Utf8ReadBuffer _bytes;
     private readonly string _path;
     private readonly CocoEntryBuilder _entry = new();
-    private byte[] _buffer;
-    private int _start;
-    private int _end;
-    private long _bufferFileOffset;
-    private bool _endOfFile;
     private JsonReaderState _state;
     private Phase _phase = Phase.BeforeRoot;
     private Phase _afterSkip;
@@ -43,9 +34,8 @@ public sealed partial class CocoStreamReader : IDisposable
     /// <param name="bufferSize">Initial buffer size; tests use tiny ones to split every token.</param>
     public CocoStreamReader(Stream stream, string path, int bufferSize = 64 * 1024)
     {
-        _stream = stream;
+        _bytes = new Utf8ReadBuffer(stream, path, bufferSize);
         _path = path;
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, bufferSize));
         _state = new JsonReaderState(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
     }
 
@@ -76,7 +66,7 @@ public sealed partial class CocoStreamReader : IDisposable
     public long SkippedCategoryEntries { get; private set; }
 
     /// <summary>Bytes of the file consumed so far.</summary>
-    public long Position => _bufferFileOffset + _start;
+    public long Position => _bytes.Position;
 
     /// <summary>
     /// Advances to the next complete entry or section end. Throws <see cref="CocoFileException"/> for
@@ -89,12 +79,12 @@ public sealed partial class CocoStreamReader : IDisposable
             return CocoReadStatus.End;
         }
 
-        if (_phase == Phase.BeforeRoot && _bufferFileOffset == 0 && _start == 0 && !SkipByteOrderMark())
+        if (_phase == Phase.BeforeRoot && !_bytes.TrySkipByteOrderMark())
         {
             return CocoReadStatus.NeedMoreData;
         }
 
-        var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _end - _start), _endOfFile, _state);
+        var reader = new Utf8JsonReader(_bytes.Unconsumed, _bytes.EndOfStream, _state);
         CocoReadStatus? found = null;
         try
         {
@@ -113,14 +103,14 @@ public sealed partial class CocoStreamReader : IDisposable
             throw InvalidJson(ex.Message, null, null, reader.BytesConsumed);
         }
 
-        _start += (int)reader.BytesConsumed;
+        _bytes.Consume(reader.BytesConsumed);
         _state = reader.CurrentState;
         if (found is { } status)
         {
             return status;
         }
 
-        if (!_endOfFile)
+        if (!_bytes.EndOfStream)
         {
             return CocoReadStatus.NeedMoreData;
         }
@@ -135,45 +125,9 @@ public sealed partial class CocoStreamReader : IDisposable
     }
 
     /// <summary>Keeps the unconsumed tail, then appends the next bytes of the file.</summary>
-    public async ValueTask FillAsync(CancellationToken cancellationToken)
-    {
-        var pending = _end - _start;
-        if (_start > 0)
-        {
-            Buffer.BlockCopy(_buffer, _start, _buffer, 0, pending);
-            _bufferFileOffset += _start;
-            _start = 0;
-            _end = pending;
-        }
+    public ValueTask FillAsync(CancellationToken cancellationToken) => _bytes.FillAsync(cancellationToken);
 
-        if (_end == _buffer.Length)
-        {
-            // One token fills the whole buffer: it needs a bigger one.
-            if (_buffer.Length >= MaxTokenBytes)
-            {
-                throw new CocoFileException($"Invalid JSON in {_path}: a single value near byte offset {Position} is larger than {MaxTokenBytes / (1024 * 1024)} MiB");
-            }
-
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Min(MaxTokenBytes, _buffer.Length * 2));
-            Buffer.BlockCopy(_buffer, 0, larger, 0, _end);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = larger;
-        }
-
-        var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
-        if (read == 0)
-        {
-            _endOfFile = true;
-        }
-
-        _end += read;
-    }
-
-    public void Dispose()
-    {
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
-    }
+    public void Dispose() => _bytes.Dispose();
 
     /// <summary>Handles one token; returns a status when an entry or a section is complete.</summary>
     private CocoReadStatus? OnToken(ref Utf8JsonReader reader)
@@ -281,28 +235,6 @@ public sealed partial class CocoStreamReader : IDisposable
                 // The reader itself rejects anything after the root value; this is defensive.
                 throw new CocoFileException($"Invalid JSON in {_path}: unexpected content after the root object");
         }
-    }
-
-    /// <summary>
-    /// Steps over a UTF-8 byte order mark, which editors on Windows write and <see cref="Utf8JsonReader"/>
-    /// refuses. False while the first bytes could still be the start of one.
-    /// </summary>
-    private bool SkipByteOrderMark()
-    {
-        ReadOnlySpan<byte> mark = [0xEF, 0xBB, 0xBF];
-        var head = _buffer.AsSpan(0, Math.Min(_end, mark.Length));
-        if (!mark.StartsWith(head))
-        {
-            return true;
-        }
-
-        if (head.Length == mark.Length)
-        {
-            _start = mark.Length;
-            return true;
-        }
-
-        return _endOfFile;
     }
 
     /// <summary>Continues in <paramref name="then"/> once the current value (scalar or container) is over.</summary>

@@ -13,8 +13,9 @@ public enum IngestOutcome
 }
 
 /// <summary>
-/// Runs one R2 ingest of a COCO or classification JSONL file: a single streaming pass that stages the file into connection-local tables, checks
-/// across entries in SQL, then one transaction that publishes everything (contract §5.1, §5.4). Progress
+/// Runs one R2 ingest of a COCO or classification JSONL file: a single streaming pass that stages the
+/// file into connection-local tables, checks across entries in SQL, then one transaction that publishes
+/// everything (contract §5.1, §5.4). Progress
 /// goes to an <see cref="IIngestEventSink"/>; every failure ends with an <c>error</c> event and leaves
 /// nothing behind.
 /// </summary>
@@ -24,9 +25,6 @@ public sealed partial class IngestService(
     DataVisorTelemetry telemetry,
     ILogger<IngestService> logger)
 {
-    /// <summary>Initial read buffer; the reader grows it only for a single larger token.</summary>
-    internal int ReadBufferSize { get; init; } = 64 * 1024;
-
     public async Task<IngestOutcome> RunAsync(IngestPlan plan, IIngestEventSink sink, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -103,7 +101,7 @@ public sealed partial class IngestService(
             var classification = plan.Format == IngestRequest.JsonlFormat;
             staged = classification
                 ? await new JsonlFileStager(staging, progress).StageAsync(part, cancellationToken)
-                : await new CocoFileStager(staging, progress, ReadBufferSize).StageAsync(part, cancellationToken);
+                : await new CocoFileStager(staging, progress).StageAsync(part, cancellationToken);
             staging.CompleteAppends();
             if (classification)
             {
