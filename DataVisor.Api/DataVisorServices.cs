@@ -1,6 +1,7 @@
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.Hosting;
+using DataVisor.Api.Ingestion;
 using DataVisor.Api.Storage;
 using DataVisor.Api.Telemetry;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ public static class DataVisorServices
         services.AddSingleton(sp => new DuckDbDatabase(options.DatabasePath, sp.GetRequiredService<ILogger<DuckDbDatabase>>()));
         services.AddHostedService<DatabaseLifetime>();
         services.AddDatasets();
+        services.AddIngestion();
         return services;
     }
 }

@@ -3,6 +3,7 @@ using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.Health;
 using DataVisor.Api.Hosting;
+using DataVisor.Api.Ingestion;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -40,6 +41,7 @@ if (app.Environment.IsDevelopment())
 app.MapDefaultEndpoints();
 app.MapHealth();
 app.MapDatasets();
+app.MapIngestion();
 
 await app.RunAsync();
 

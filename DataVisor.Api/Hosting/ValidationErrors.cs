@@ -1,0 +1,41 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DataVisor.Api.Hosting;
+
+/// <summary>One item of a 422 body (contract §1.3), shaped like the original's pydantic errors.</summary>
+public sealed record ValidationIssue(
+    string Type,
+    IReadOnlyList<object> Loc,
+    string Msg,
+    object? Input,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Ctx = null);
+
+/// <summary>The 422 body: <c>{"detail": [ValidationIssue, ...]}</c>.</summary>
+public sealed record ValidationErrorResponse(IReadOnlyList<ValidationIssue> Detail);
+
+/// <summary>
+/// Builders for the 422 items routes report when they parse their own request bodies. Inputs are kept as
+/// <see cref="JsonElement"/>s so the offending value is echoed exactly as the client sent it.
+/// </summary>
+public static class ValidationErrors
+{
+    /// <summary>A required field is absent; <paramref name="enclosing"/> is the object that lacks it.</summary>
+    public static ValidationIssue Missing(string location, string field, JsonElement enclosing) =>
+        new("missing", [location, field], "Field required", enclosing);
+
+    /// <summary>The whole body (or query/path part) is absent.</summary>
+    public static ValidationIssue MissingBody() => new("missing", ["body"], "Field required", null);
+
+    public static ValidationIssue StringType(string location, string field, JsonElement value) =>
+        new("string_type", [location, field], "Input should be a valid string", value);
+
+    public static ValidationIssue DictType(JsonElement value) =>
+        new("dict_type", ["body"], "Input should be a valid dictionary", value);
+
+    /// <summary>The body is not JSON at all; <paramref name="bytePosition"/> tells the client where it broke.</summary>
+    public static ValidationIssue JsonInvalid(long bytePosition, string reason) =>
+        new("json_invalid", ["body", bytePosition], "JSON decode error", new Dictionary<string, string>(), new Dictionary<string, string> { ["error"] = reason });
+
+    public static ValidationErrorResponse Problem(params IEnumerable<ValidationIssue> issues) => new([.. issues]);
+}

@@ -1,0 +1,157 @@
+namespace DataVisor.Api.Ingestion;
+
+/// <summary>One annotation file of an ingest: where it is, where its images are, and its split.</summary>
+public sealed record IngestPart(int Index, string AnnotationPath, string ImageDir, string? Split)
+{
+    /// <summary>Contract §2.10: with a split, sample and annotation ids are prefixed <c>&lt;split&gt;_</c>.</summary>
+    public string IdPrefix => Split is null ? string.Empty : $"{Split}_";
+}
+
+/// <summary>What the pass over one file staged. <see cref="SkippedLines"/> counts JSONL lines that were not usable records.</summary>
+public sealed record StagedFile(long DeclaredCategories, long SkippedCategories, long StagedImages, long EscapingImages, long StagedAnnotations)
+{
+    public long SkippedLines { get; init; }
+}
+
+/// <summary>
+/// Reads one COCO file with <see cref="CocoStreamReader"/> and appends every entry to the
+/// <see cref="IngestStaging"/> tables as it goes, so memory holds one entry and the appenders' current
+/// chunk, never the file. Checks that need one entry only happen here (ids, file names, D5 confinement,
+/// D6 sizes); checks across entries (duplicate image ids, orphans) happen in SQL after the pass.
+/// </summary>
+public sealed class CocoFileStager(IngestStaging staging, IngestProgress progress, int readBufferSize = 64 * 1024)
+{
+    public async Task<StagedFile> StageAsync(IngestPart part, CancellationToken cancellationToken)
+    {
+        var path = part.AnnotationPath;
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        using var reader = new CocoStreamReader(file, path, readBufferSize);
+
+        // Categories are few (the label set); their ids are kept to let the first declaration win.
+        var categoryIds = new HashSet<long>();
+        long skippedCategories = 0, images = 0, escapingImages = 0, annotations = 0;
+        while (true)
+        {
+            switch (reader.Read())
+            {
+                case CocoReadStatus.NeedMoreData:
+                    cancellationToken.ThrowIfCancellationRequested();
+                    await reader.FillAsync(cancellationToken);
+                    await progress.KeepAliveIfIdleAsync(cancellationToken);
+                    break;
+
+                case CocoReadStatus.Category:
+                    var category = reader.Category;
+                    if (category is { Id: { } categoryId, Name: { } name })
+                    {
+                        if (categoryIds.Add(categoryId))
+                        {
+                            staging.AppendCategory(part.Index, category.Index, categoryId, name);
+                        }
+                    }
+                    else
+                    {
+                        skippedCategories++;
+                    }
+
+                    break;
+
+                case CocoReadStatus.Image:
+                    if (StageImage(part, reader.Image))
+                    {
+                        await progress.RecordStagedAsync(CocoSection.Images, ++images, cancellationToken);
+                    }
+                    else
+                    {
+                        escapingImages++;
+                    }
+
+                    break;
+
+                case CocoReadStatus.Annotation:
+                    StageAnnotation(part, reader.Annotation);
+                    await progress.RecordStagedAsync(CocoSection.Annotations, ++annotations, cancellationToken);
+                    break;
+
+                case CocoReadStatus.SectionEnd:
+                    var section = reader.CompletedSection;
+                    var count = section switch
+                    {
+                        CocoSection.Categories => categoryIds.Count,
+                        CocoSection.Images => images,
+                        _ => annotations,
+                    };
+                    await progress.SectionEndedAsync(section, count, cancellationToken);
+                    break;
+
+                case CocoReadStatus.End:
+                    return new StagedFile(categoryIds.Count, skippedCategories + reader.SkippedCategoryEntries, images, escapingImages, annotations);
+            }
+        }
+    }
+
+    /// <summary>Stages one image; false when its file name leaves the image folder (D5) and it is kept only to be counted.</summary>
+    private bool StageImage(IngestPart part, CocoImage image)
+    {
+        var path = part.AnnotationPath;
+        if (image.IdMalformed)
+        {
+            throw new CocoFileException($"Invalid image id in {path} (images[{image.Index}]): an id must be a string or a number");
+        }
+
+        var id = image.Id ?? throw new CocoFileException($"Image without id in {path} (images[{image.Index}])");
+        RequireAllowedId(id, "image", path, $"images[{image.Index}]");
+        if (string.IsNullOrEmpty(image.FileName))
+        {
+            throw new CocoFileException($"Image without file_name in {path} (images[{image.Index}])");
+        }
+
+        var sampleId = part.IdPrefix + id;
+        var file = DataPaths.ResolveInside(part.ImageDir, image.FileName);
+        if (file is null)
+        {
+            // Staged as skipped: the image still counts for duplicate ids, and its annotations are not orphans.
+            staging.AppendImage(part.Index, image.Index, id, sampleId, image.FileName, part.ImageDir, part.Split, 0, 0, skipped: true);
+            return false;
+        }
+
+        var (width, height) = (image.Width, image.Height);
+        if (width is null || height is null)
+        {
+            var header = ImageDimensions.ReadOriented(file);
+            width ??= header.Width;
+            height ??= header.Height;
+        }
+
+        staging.AppendImage(part.Index, image.Index, id, sampleId, image.FileName, part.ImageDir, part.Split, width.Value, height.Value, skipped: false);
+        return true;
+    }
+
+    private void StageAnnotation(IngestPart part, CocoAnnotation annotation)
+    {
+        var path = part.AnnotationPath;
+        if (annotation.IdMalformed)
+        {
+            throw new CocoFileException($"Invalid annotation id in {path} (annotations[{annotation.Index}]): an id must be a string or a number");
+        }
+
+        if (annotation.Id is { } id)
+        {
+            RequireAllowedId(id, "annotation", path, $"annotations[{annotation.Index}]");
+        }
+
+        // A missing id gets a fresh UUID when the staged rows are published.
+        var candidateId = annotation.Id is null ? null : part.IdPrefix + annotation.Id;
+        var area = annotation.Area ?? annotation.Width * annotation.Height;
+        staging.AppendAnnotation(part.Index, annotation, candidateId, area);
+    }
+
+    private static void RequireAllowedId(string id, string kind, string path, string where)
+    {
+        if (!CocoValues.IsAllowedId(id))
+        {
+            throw new CocoFileException(
+                $"Invalid {kind} id '{id}' in {path} ({where}): ids must not be empty or contain /, \\, ?, #, % or control characters");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using DataVisor.Api.Datasets;
+using DataVisor.Api.Hosting;
+using DataVisor.Api.Storage;
+using DataVisor.Api.Streaming;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace DataVisor.Api.Ingestion;
+
+public static class IngestEndpoints
+{
+    public static IServiceCollection AddIngestion(this IServiceCollection services)
+    {
+        services.AddSingleton<IngestPlanner>();
+        services.AddSingleton<IngestPublisher>();
+        services.AddSingleton<IngestService>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapIngestion(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGroup("/datasets").WithTags("Datasets").MapPost("/ingest", IngestDataset);
+        return routes;
+    }
+
+    /// <summary>
+    /// R2: request-level problems answer as JSON (422/400/403); everything found in the file ends the
+    /// event stream with an <c>error</c> event instead (contract §1.6).
+    /// </summary>
+    public static async Task<Results<EmptyHttpResult, UnprocessableEntity<ValidationErrorResponse>, BadRequest<ErrorDetail>, JsonHttpResult<ErrorDetail>>> IngestDataset(
+        HttpContext context,
+        IngestPlanner planner,
+        IngestService ingest,
+        DuckDbDatabase database,
+        IHostApplicationLifetime lifetime,
+        IOptions<JsonOptions> json)
+    {
+        var body = await JsonRequestBody.ReadObjectAsync(context.Request, context.RequestAborted);
+        var (request, problem) = IngestRequest.From(body);
+        if (problem is not null)
+        {
+            return TypedResults.UnprocessableEntity(problem);
+        }
+
+        var (plan, rejection) = planner.Plan(request!);
+        if (rejection is not null)
+        {
+            return rejection.StatusCode == StatusCodes.Status400BadRequest
+                ? TypedResults.BadRequest(new ErrorDetail(rejection.Detail))
+                : TypedResults.Json(new ErrorDetail(rejection.Detail), statusCode: rejection.StatusCode);
+        }
+
+        if (database.IsClosing)
+        {
+            return TypedResults.Json(new ErrorDetail("The service is shutting down"), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        // A client that goes away, or a host that stops, cancels the ingest before its commit.
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var stream = await ProgressStream.StartAsync(context, json.Value.SerializerOptions);
+        await ingest.RunAsync(plan!, new StreamEventSink(stream, cancellation.Token), cancellation.Token);
+        return TypedResults.Empty;
+    }
+
+    /// <summary>Dialect A frames on the response; a failed write means the client is gone.</summary>
+    private sealed class StreamEventSink(ProgressStream stream, CancellationToken aborted) : IIngestEventSink
+    {
+        public Task SendAsync(IngestEvent ingestEvent, CancellationToken cancellationToken) =>
+            Guard(() => stream.WriteDataAsync(ingestEvent, cancellationToken));
+
+        public Task KeepAliveAsync(CancellationToken cancellationToken) =>
+            Guard(() => stream.WriteCommentAsync(string.Empty, "\n", cancellationToken));
+
+        private async Task Guard(Func<Task> write)
+        {
+            try
+            {
+                await write();
+            }
+            catch (IOException) when (aborted.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(aborted);
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using DuckDB.NET.Data;
+
+namespace DataVisor.Api.Ingestion;
+
+/// <summary>
+/// Connection-local TEMP tables that one ingest fills during its single pass over the file, through
+/// Appenders. Nobody else can see them and they vanish with the connection, so a failed or cancelled
+/// ingest leaves nothing behind without any cleanup; the real tables are written only by
+/// <see cref="IngestPublisher"/>, in one transaction. Annotations may reference images that come later in
+/// the file, so they are resolved against the staged images with SQL after the pass.
+/// </summary>
+/// <remarks><c>part</c> numbers the annotation files of one ingest (R2 has one; R36 one per split).</remarks>
+public sealed class IngestStaging : IDisposable
+{
+    private const string Ddl = """
+        CREATE OR REPLACE TEMP TABLE staged_categories (
+            part INTEGER NOT NULL,
+            position BIGINT NOT NULL,
+            category_id BIGINT NOT NULL,
+            name VARCHAR NOT NULL
+        );
+        CREATE OR REPLACE TEMP TABLE staged_images (
+            part INTEGER NOT NULL,
+            position BIGINT NOT NULL,
+            source_image_id VARCHAR NOT NULL,
+            sample_id VARCHAR NOT NULL,
+            file_name VARCHAR NOT NULL,
+            image_dir VARCHAR NOT NULL,
+            split VARCHAR,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            skipped BOOLEAN NOT NULL
+        );
+        CREATE OR REPLACE TEMP TABLE staged_annotations (
+            part INTEGER NOT NULL,
+            seq BIGINT NOT NULL,
+            candidate_id VARCHAR,
+            image_id VARCHAR,
+            category_id BIGINT,
+            bbox_x DOUBLE NOT NULL,
+            bbox_y DOUBLE NOT NULL,
+            bbox_w DOUBLE NOT NULL,
+            bbox_h DOUBLE NOT NULL,
+            area DOUBLE NOT NULL,
+            is_crowd BOOLEAN NOT NULL,
+            category_name VARCHAR
+        );
+        """;
+
+    private readonly DuckDBConnection _connection;
+    private DuckDBAppender? _categories;
+    private DuckDBAppender? _images;
+    private DuckDBAppender? _annotations;
+
+    private IngestStaging(DuckDBConnection connection)
+    {
+        _connection = connection;
+        _categories = connection.CreateAppender("staged_categories");
+        _images = connection.CreateAppender("staged_images");
+        _annotations = connection.CreateAppender("staged_annotations");
+    }
+
+    public static IngestStaging Create(DuckDBConnection connection)
+    {
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = Ddl;
+            command.ExecuteNonQuery();
+        }
+
+        return new IngestStaging(connection);
+    }
+
+    public DuckDBConnection Connection => _connection;
+
+    public void AppendCategory(int part, long position, long categoryId, string name) =>
+        Open(_categories).CreateRow()
+            .AppendValue(part).AppendValue(position).AppendValue(categoryId).AppendValue(name)
+            .EndRow();
+
+    public void AppendImage(int part, long position, string sourceImageId, string sampleId, string fileName, string imageDir, string? split, int width, int height, bool skipped) =>
+        Open(_images).CreateRow()
+            .AppendValue(part).AppendValue(position).AppendValue(sourceImageId).AppendValue(sampleId)
+            .AppendValue(fileName).AppendValue(imageDir).AppendValue(split).AppendValue(width).AppendValue(height)
+            .AppendValue(skipped)
+            .EndRow();
+
+    public void AppendAnnotation(int part, in CocoAnnotation annotation, string? candidateId, double area) =>
+        Open(_annotations).CreateRow()
+            .AppendValue(part).AppendValue(annotation.Index).AppendValue(candidateId).AppendValue(annotation.ImageId)
+            .AppendValue(annotation.CategoryId)
+            .AppendValue(annotation.X).AppendValue(annotation.Y).AppendValue(annotation.Width).AppendValue(annotation.Height)
+            .AppendValue(area).AppendValue(annotation.IsCrowd).AppendNullValue()
+            .EndRow();
+
+    /// <summary>A classification label: no box, area 0, the category named directly.</summary>
+    public void AppendLabel(int part, long sequence, string candidateId, string imageId, string? label) =>
+        Open(_annotations).CreateRow()
+            .AppendValue(part).AppendValue(sequence).AppendValue(candidateId).AppendValue(imageId).AppendNullValue()
+            .AppendValue(0d).AppendValue(0d).AppendValue(0d).AppendValue(0d)
+            .AppendValue(0d).AppendValue(false).AppendValue(label)
+            .EndRow();
+
+    /// <summary>
+    /// Declares the distinct labels of a classification file as its categories, sorted ordinally (DuckDB
+    /// compares strings by their bytes) and numbered from 0 (§2.4, D18). Call after <see cref="CompleteAppends"/>.
+    /// </summary>
+    public long DeclareLabelsAsCategories(int part)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO staged_categories (part, position, category_id, name)
+            SELECT $part, n, n, category_name FROM (
+                SELECT category_name, row_number() OVER (ORDER BY category_name) - 1 AS n
+                FROM (SELECT DISTINCT category_name FROM staged_annotations WHERE part = $part AND category_name IS NOT NULL)
+            )
+            """;
+        command.Parameters.Add(new DuckDBParameter("part", part));
+        return command.ExecuteNonQuery();
+    }
+
+    /// <summary>Flushes the appenders; their rows are visible to SQL only after this.</summary>
+    public void CompleteAppends()
+    {
+        foreach (var appender in (DuckDBAppender?[])[_categories, _images, _annotations])
+        {
+            appender?.Close();
+            appender?.Dispose();
+        }
+
+        _categories = _images = _annotations = null;
+    }
+
+    public void Dispose()
+    {
+        foreach (var appender in (DuckDBAppender?[])[_categories, _images, _annotations])
+        {
+            appender?.Dispose();
+        }
+
+        using var command = _connection.CreateCommand();
+        command.CommandText = "DROP TABLE IF EXISTS staged_categories; DROP TABLE IF EXISTS staged_images; DROP TABLE IF EXISTS staged_annotations;";
+        try
+        {
+            command.ExecuteNonQuery();
+        }
+        catch (DuckDBException)
+        {
+            // The connection is about to close, which drops TEMP tables anyway.
+        }
+    }
+
+    private static DuckDBAppender Open(DuckDBAppender? appender) =>
+        appender ?? throw new InvalidOperationException("The staging appenders are already closed.");
+}
