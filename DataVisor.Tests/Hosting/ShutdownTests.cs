@@ -56,10 +56,12 @@ public sealed class ShutdownTests
             using var client = restarted.CreateClient();
             using var response = await client.GetAsync($"/datasets/{datasetId}");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var dataset = await response.Content.ReadFromJsonAsync<DatasetCounts>();
+            var dataset = await response.Content.ReadFromJsonAsync<DatasetCounts>(SnakeCase);
             Assert.Equal(new DatasetCounts(datasetId, 2, 2), dataset);
         }
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
 
     private sealed record DatasetCounts(string Id, long ImageCount, long AnnotationCount);
 
