@@ -1,9 +1,12 @@
+using DataVisor.Api.Annotations;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Ingestion;
 using DataVisor.Api.Storage;
+using DataVisor.Api.Tags;
 using DataVisor.Api.Telemetry;
+using DataVisor.Api.Views;
 using Microsoft.Extensions.Options;
 
 namespace DataVisor.Api;
@@ -24,6 +27,9 @@ public static class DataVisorServices
         services.AddHostedService<DatabaseLifetime>();
         services.AddDatasets();
         services.AddIngestion();
+        services.AddTags();
+        services.AddViews();
+        services.AddAnnotationEditing();
         return services;
     }
 }

@@ -1,9 +1,12 @@
 using DataVisor.Api;
+using DataVisor.Api.Annotations;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.Health;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Ingestion;
+using DataVisor.Api.Tags;
+using DataVisor.Api.Views;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -42,6 +45,9 @@ app.MapDefaultEndpoints();
 app.MapHealth();
 app.MapDatasets();
 app.MapIngestion();
+app.MapTags();
+app.MapViews();
+app.MapAnnotationEditing();
 
 await app.RunAsync();
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace DataVisor.Api.Hosting;
@@ -79,6 +80,99 @@ public sealed class JsonRequestBody
         }
 
         return StringOrIssue(name, value);
+    }
+
+    /// <summary>
+    /// A required field typed <i>number</i> (contract §1.2): a JSON number or a numeric string, finite.
+    /// </summary>
+    public double? RequiredNumber(string name)
+    {
+        if (!TryGetRequired(name, out var value))
+        {
+            return null;
+        }
+
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Number when value.TryGetDouble(out var number) && double.IsFinite(number):
+                return number;
+            case JsonValueKind.String
+                when double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && double.IsFinite(parsed):
+                return parsed;
+            case JsonValueKind.String or JsonValueKind.Number:
+                _issues.Add(ValidationErrors.FloatParsing("body", name, value));
+                return null;
+            default:
+                _issues.Add(ValidationErrors.FloatType("body", name, value));
+                return null;
+        }
+    }
+
+    /// <summary>A required JSON array of strings; each bad item is reported at its index.</summary>
+    public IReadOnlyList<string>? RequiredStringList(string name)
+    {
+        if (!TryGetRequired(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            _issues.Add(ValidationErrors.ListType("body", name, value));
+            return null;
+        }
+
+        var items = new List<string>(value.GetArrayLength());
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.String)
+            {
+                items.Add(item.GetString()!);
+            }
+            else
+            {
+                _issues.Add(ValidationErrors.StringType("body", name, index, item));
+            }
+
+            index++;
+        }
+
+        return items.Count == index ? items : null;
+    }
+
+    /// <summary>A required JSON object, returned as the element the client sent (raw text intact).</summary>
+    public JsonElement? RequiredObject(string name)
+    {
+        if (!TryGetRequired(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Object)
+        {
+            return value;
+        }
+
+        _issues.Add(ValidationErrors.DictType("body", name, value));
+        return null;
+    }
+
+    private bool TryGetRequired(string name, out JsonElement value)
+    {
+        value = default;
+        if (Root.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        if (Root.TryGetProperty(name, out value))
+        {
+            return true;
+        }
+
+        _issues.Add(ValidationErrors.Missing("body", name, Root));
+        return false;
     }
 
     private string? StringOrIssue(string name, JsonElement value)

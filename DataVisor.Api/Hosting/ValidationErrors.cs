@@ -30,6 +30,26 @@ public static class ValidationErrors
     public static ValidationIssue StringType(string location, string field, JsonElement value) =>
         new("string_type", [location, field], "Input should be a valid string", value);
 
+    /// <summary>An item of a list field that is not a string; <paramref name="index"/> joins the location.</summary>
+    public static ValidationIssue StringType(string location, string field, int index, JsonElement value) =>
+        new("string_type", [location, field, index], "Input should be a valid string", value);
+
+    public static ValidationIssue FloatType(string location, string field, JsonElement value) =>
+        new("float_type", [location, field], "Input should be a valid number", value);
+
+    public static ValidationIssue FloatParsing(string location, string field, JsonElement value) =>
+        new("float_parsing", [location, field], "Input should be a valid number, unable to parse string as a number", value);
+
+    public static ValidationIssue ListType(string location, string field, JsonElement value) =>
+        new("list_type", [location, field], "Input should be a valid list", value);
+
+    public static ValidationIssue DictType(string location, string field, JsonElement value) =>
+        new("dict_type", [location, field], "Input should be a valid dictionary", value);
+
+    /// <summary>A required query parameter is absent; the original reports its input as null.</summary>
+    public static ValidationIssue MissingQuery(string parameter) =>
+        new("missing", ["query", parameter], "Field required", null);
+
     public static ValidationIssue DictType(JsonElement value) =>
         new("dict_type", ["body"], "Input should be a valid dictionary", value);
 

@@ -69,6 +69,8 @@ public static class DatabaseSchema
             label VARCHAR NOT NULL,
             created_at TIMESTAMP NOT NULL
         );
+        CREATE SEQUENCE IF NOT EXISTS saved_views_creation_order;
+        ALTER TABLE saved_views ADD COLUMN IF NOT EXISTS creation_order BIGINT;
         """;
 
     public static void EnsureCreated(DuckDBConnection connection)
