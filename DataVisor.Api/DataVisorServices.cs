@@ -24,6 +24,7 @@ public static class DataVisorServices
         services.AddHostedService<DatabaseLifetime>();
         services.AddDatasets();
         services.AddIngestion();
+        services.AddHostedService<DataVisor.Api.Demo.DemoDatasetSeeder>();
         return services;
     }
 }

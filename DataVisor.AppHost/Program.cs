@@ -6,11 +6,14 @@ var builder = DistributedApplication.CreateBuilder(args);
 var proxyUser = builder.AddParameter("proxy-user", "datavisor");
 var proxyPassword = builder.AddParameter("proxy-password", new GenerateParameterDefault { MinLength = 20, Special = false }, secret: true, persist: true);
 
+// A first run shows something: a generated demo dataset, ingested once (set to false to skip it).
+var demoDataset = builder.AddParameter("demo-dataset", "true");
+
 // The API: DuckDB, TorchSharp, SkiaSharp. Only reachable through the proxy.
 var api = builder.AddProject<Projects.DataVisor_Api>("api", launchProfileName: null)
     .WithHttpEndpoint(name: "http")
     .WithEnvironment("DATAVISOR_BEHIND_PROXY", "true")
-    .WithDataDirectory()
+    .WithDataDirectory(demoDataset)
     .WithHttpHealthCheck("/health")
     .PublishAsCpuOnlyImage();
 
