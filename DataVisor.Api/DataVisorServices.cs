@@ -30,6 +30,7 @@ public static class DataVisorServices
         services.AddTags();
         services.AddViews();
         services.AddAnnotationEditing();
+        services.AddHostedService<DataVisor.Api.Demo.DemoDatasetSeeder>();
         return services;
     }
 }

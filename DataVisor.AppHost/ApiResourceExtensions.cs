@@ -12,7 +12,8 @@ internal static class ApiResourceExtensions
     /// The database, thumbnails and user models live in one folder: a named volume when published, a
     /// local folder in run mode (<c>DataVisor:DataDirectory</c>, default <c>data/</c> at the repository root).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithDataDirectory(this IResourceBuilder<ProjectResource> api)
+    /// <remarks>The demo dataset is a local-run convenience: a deployment never ingests it.</remarks>
+    public static IResourceBuilder<ProjectResource> WithDataDirectory(this IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource> demoDataset)
     {
         var builder = api.ApplicationBuilder;
         if (builder.ExecutionContext.IsPublishMode)
@@ -26,6 +27,7 @@ internal static class ApiResourceExtensions
             .WithEnvironment("DATAVISOR_DB_PATH", Path.Combine(dataDirectory, "datavisor.duckdb"))
             .WithEnvironment("DATAVISOR_THUMBNAIL_CACHE_DIR", Path.Combine(dataDirectory, "thumbnails"))
             .WithEnvironment("DATAVISOR_MODELS_DIR", Path.Combine(dataDirectory, "models"))
+            .WithEnvironment("DATAVISOR_DEMO_DATASET", demoDataset)
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName);
     }
 

@@ -60,4 +60,7 @@ public sealed record DataVisorOptions
     public string? AgentBaseUrl { get; init; }
 
     public int AgentTimeoutSeconds { get; init; } = 120;
+
+    /// <summary>Generate and ingest the demo dataset once, at the first start (<c>DATAVISOR_DEMO_DATASET</c>).</summary>
+    public bool DemoDataset { get; init; }
 }

@@ -54,6 +54,7 @@ public static class DataVisorOptionsReader
             VlmDevice = OneOf("DATAVISOR_VLM_DEVICE", Raw("DATAVISOR_VLM_DEVICE"), Devices, "auto"),
             AgentModel = Raw("DATAVISOR_AGENT_MODEL") ?? "builtin",
             AgentBaseUrl = Url("DATAVISOR_AGENT_BASE_URL", Raw("DATAVISOR_AGENT_BASE_URL")),
+            DemoDataset = Boolean("DATAVISOR_DEMO_DATASET", Raw("DATAVISOR_DEMO_DATASET"), false),
             AgentTimeoutSeconds = Integer("DATAVISOR_AGENT_TIMEOUT_SECONDS", Raw("DATAVISOR_AGENT_TIMEOUT_SECONDS"), 120, 1, 3600),
         };
     }

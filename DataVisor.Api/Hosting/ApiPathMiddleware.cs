@@ -9,6 +9,10 @@ public static class ApiPathMiddleware
 {
     private static readonly PathString ApiPrefix = new("/api");
 
+    /// <summary>The browsable API reference serves its page at a trailing-slash URL so that its assets
+    /// resolve relative to it; trimming that slash would make it redirect forever.</summary>
+    public static readonly PathString ApiReferencePath = new("/scalar");
+
     public static IApplicationBuilder UseApiPathConventions(this IApplicationBuilder app) => app.Use((context, next) =>
     {
         var request = context.Request;
@@ -33,7 +37,7 @@ public static class ApiPathMiddleware
         }
 
         var path = request.Path.Value;
-        if (path is { Length: > 1 } && path[^1] == '/')
+        if (path is { Length: > 1 } && path[^1] == '/' && !request.Path.StartsWithSegments(ApiReferencePath))
         {
             request.Path = new PathString(path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/");
         }

@@ -18,8 +18,9 @@ public sealed class AppHostModelTests
         var api = Single<ProjectResource>(builder, "api");
         var proxy = builder.Resources.Single(r => r.Name == "proxy");
 
-        var apiEnvironment = await ResolveEnvironmentAsync(api, builder.ExecutionContext, "DATAVISOR_BEHIND_PROXY", "DATAVISOR_DB_PATH");
+        var apiEnvironment = await ResolveEnvironmentAsync(api, builder.ExecutionContext, "DATAVISOR_BEHIND_PROXY", "DATAVISOR_DB_PATH", "DATAVISOR_DEMO_DATASET");
         Assert.Equal("true", apiEnvironment["DATAVISOR_BEHIND_PROXY"]);
+        Assert.Equal("true", apiEnvironment["DATAVISOR_DEMO_DATASET"]);
         Assert.EndsWith("datavisor.duckdb", apiEnvironment["DATAVISOR_DB_PATH"]);
 
         Assert.All(Endpoints(api), e => Assert.False(e.IsExternal, $"api endpoint {e.Name} must not be external"));
@@ -33,6 +34,17 @@ public sealed class AppHostModelTests
         var wait = Assert.Single(proxy.Annotations.OfType<WaitAnnotation>());
         Assert.Same(api, wait.Resource);
         Assert.Equal(WaitType.WaitUntilHealthy, wait.WaitType);
+    }
+
+    [Fact]
+    public async Task TheDemoDatasetParameterTurnsTheDemoOff()
+    {
+        await using var builder = await CreateBuilderAsync("process", "--Parameters:demo-dataset=false");
+        var api = Single<ProjectResource>(builder, "api");
+
+        var environment = await ResolveEnvironmentAsync(api, builder.ExecutionContext, "DATAVISOR_DEMO_DATASET");
+
+        Assert.Equal("false", environment["DATAVISOR_DEMO_DATASET"]);
     }
 
     [Fact]
