@@ -25,6 +25,7 @@ public static class DataVisorServices
         services.AddSingleton<DataVisorTelemetry>();
         services.AddSingleton(sp => new DuckDbDatabase(options.DatabasePath, sp.GetRequiredService<ILogger<DuckDbDatabase>>()));
         services.AddHostedService<DatabaseLifetime>();
+        services.AddSingleton<RowUpdateGate>();
         services.AddDatasets();
         services.AddIngestion();
         services.AddTags();

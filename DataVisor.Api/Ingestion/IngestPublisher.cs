@@ -1,3 +1,4 @@
+using DataVisor.Api.Storage;
 using DuckDB.NET.Data;
 
 namespace DataVisor.Api.Ingestion;
@@ -13,43 +14,34 @@ public sealed record PublishedDataset(string Id, long ImageCount, long Annotatio
 /// <remarks>
 /// Annotation ids must be unique across the whole database (§2.10, D1) also when ingests run concurrently.
 /// DuckDB gives each transaction a snapshot and detects no conflict between plain appends, so two
-/// overlapping transactions could both find "17" free. Publishing therefore runs under one process-wide
-/// gate, and its transaction starts only after the gate is taken: its snapshot then includes every earlier
-/// ingest's commit. The gate is held for a few set-based statements, not for the pass over the file.
+/// overlapping transactions could both find "17" free. Publishing therefore takes the process-wide
+/// <see cref="RowUpdateGate"/>, which every writer of shared rows takes too, and
+/// its transaction starts only after the gate is taken: its snapshot then includes every earlier ingest's commit. The gate is held for a few set-based statements, not for the pass over the file.
 /// </remarks>
-public sealed class IngestPublisher
+public sealed class IngestPublisher(RowUpdateGate gate)
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-
     public async Task<PublishedDataset> PublishAsync(DuckDBConnection connection, IngestPlan plan, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        using var turn = await gate.EnterAsync(cancellationToken);
+        using var transaction = connection.BeginTransaction();
         try
         {
-            using var transaction = connection.BeginTransaction();
-            try
-            {
-                var images = Execute(connection, InsertSamples, plan.DatasetId);
-                var annotations = Execute(connection, InsertAnnotations, plan.DatasetId);
-                Execute(connection, InsertCategories, plan.DatasetId);
-                var categories = CountCategories(connection, plan.DatasetId);
+            var images = Execute(connection, InsertSamples, plan.DatasetId);
+            var annotations = Execute(connection, InsertAnnotations, plan.DatasetId);
+            Execute(connection, InsertCategories, plan.DatasetId);
+            var categories = CountCategories(connection, plan.DatasetId);
 
-                // The last moment a disconnect or shutdown can still undo the ingest.
-                cancellationToken.ThrowIfCancellationRequested();
-                var createdAt = DateTime.UtcNow;
-                InsertDataset(connection, plan, createdAt, images, annotations, categories);
-                transaction.Commit();
-                return new PublishedDataset(plan.DatasetId, images, annotations, categories, createdAt);
-            }
-            catch
-            {
-                transaction.Rollback();
-                throw;
-            }
+            // The last moment a disconnect or shutdown can still undo the ingest.
+            cancellationToken.ThrowIfCancellationRequested();
+            var createdAt = DateTime.UtcNow;
+            InsertDataset(connection, plan, createdAt, images, annotations, categories);
+            transaction.Commit();
+            return new PublishedDataset(plan.DatasetId, images, annotations, categories, createdAt);
         }
-        finally
+        catch
         {
-            _gate.Release();
+            transaction.Rollback();
+            throw;
         }
     }
 
