@@ -2,7 +2,6 @@ using DataVisor.Api.Datasets;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DataVisor.Api.Annotations;
 
@@ -11,7 +10,6 @@ public static class AnnotationEditEndpoints
 {
     public static IServiceCollection AddAnnotationEditing(this IServiceCollection services)
     {
-        services.TryAddSingleton<RowUpdateGate>();
         services.AddSingleton<GroundTruthEditor>();
         return services;
     }

@@ -3,7 +3,6 @@ using DataVisor.Api.Hosting;
 using DataVisor.Api.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DataVisor.Api.Tags;
 
@@ -14,7 +13,6 @@ public static class TagEndpoints
 
     public static IServiceCollection AddTags(this IServiceCollection services)
     {
-        services.TryAddSingleton<RowUpdateGate>();
         services.AddSingleton<SampleTagStore>();
         return services;
     }

@@ -3,7 +3,6 @@ using DataVisor.Api.Hosting;
 using DataVisor.Api.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DataVisor.Api.Views;
 
@@ -12,7 +11,6 @@ public static class ViewEndpoints
 {
     public static IServiceCollection AddViews(this IServiceCollection services)
     {
-        services.TryAddSingleton<RowUpdateGate>();
         services.AddSingleton<SavedViewStore>();
         return services;
     }
