@@ -1,6 +1,7 @@
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.Hosting;
+using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
 using DataVisor.Api.Storage;
 using DataVisor.Api.Telemetry;
@@ -24,6 +25,7 @@ public static class DataVisorServices
         services.AddHostedService<DatabaseLifetime>();
         services.AddDatasets();
         services.AddIngestion();
+        services.AddImages();
         return services;
     }
 }

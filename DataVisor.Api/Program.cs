@@ -3,6 +3,7 @@ using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.Health;
 using DataVisor.Api.Hosting;
+using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
 using Scalar.AspNetCore;
 
@@ -42,6 +43,7 @@ app.MapDefaultEndpoints();
 app.MapHealth();
 app.MapDatasets();
 app.MapIngestion();
+app.MapImages();
 
 await app.RunAsync();
 
