@@ -16,8 +16,8 @@ public enum ThumbnailFailure
 /// </summary>
 /// <remarks>
 /// Decoding dominates the cost, so JPEGs are decoded at a reduced scale first (libjpeg's DCT scaling, 1/8
-/// steps, never below the output size) and only the small remaining ratio is resampled: about 1.6× the
-/// throughput of a full decode (docs/PERFORMANCE.md). A truncated file is treated as undecodable: Skia
+/// steps, never below the output size) and only the small remaining ratio is resampled: two to two and a
+/// half times the throughput of a full decode on 1080p photos (docs/PERFORMANCE.md). A truncated file is treated as undecodable: Skia
 /// reports <see cref="SKCodecResult.IncompleteInput"/> and would fill the missing rows, and a dataset tool
 /// should surface a broken image rather than show a plausible-looking half of it.
 /// </remarks>
