@@ -74,6 +74,7 @@ public sealed partial class ThumbnailCache(IOptions<DataVisorOptions> options, I
 
     private CachedThumbnail Generate(string path, string sourcePath, ImageSize size)
     {
+        var sourceWritten = File.GetLastWriteTimeUtc(sourcePath);
         var rendered = ThumbnailRenderer.Render(sourcePath, size.LongestSide(), _quality);
         if (rendered.Webp is not { } webp)
         {
@@ -86,6 +87,8 @@ public sealed partial class ThumbnailCache(IOptions<DataVisorOptions> options, I
         try
         {
             File.WriteAllBytes(temporary, webp);
+            // Never older than its source, even one stamped in the future, or it would be rendered on every request.
+            File.SetLastWriteTimeUtc(temporary, sourceWritten > DateTime.UtcNow ? sourceWritten : DateTime.UtcNow);
             File.Move(temporary, path, overwrite: true);
         }
         catch

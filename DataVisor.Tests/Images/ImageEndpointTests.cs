@@ -72,6 +72,7 @@ public sealed class ImageEndpointTests : IDisposable
     [InlineData("")]
     [InlineData("Medium")]
     [InlineData("128")]
+    [InlineData("small&size=large")]
     public async Task UnknownSize_Is400_BeforeAnyLookup(string size)
     {
         using var client = _bed.Api.CreateClient();

@@ -61,6 +61,34 @@ public sealed class ThumbnailTests : IDisposable
         ImageDatasets.AssertRoughly(SKColors.White, thumbnail.GetPixel(90, 25));
     }
 
+    [Fact]
+    public async Task PaletteGreyAndSixteenBitSources_Work()
+    {
+        SourceFormats.WritePalettePng(ImageDatasets.ImagePath(_bed, "palette.png"), 300, 200);
+        SourceFormats.WriteGreyJpeg(ImageDatasets.ImagePath(_bed, "grey.jpg"), 400, 400);
+        SourceFormats.WriteSixteenBitPng(ImageDatasets.ImagePath(_bed, "deep.png"), 200, 600);
+        var datasetId = await ImageDatasets.IngestAsync(_bed, (1, "palette.png"), (2, "grey.jpg"), (3, "deep.png"));
+        using var client = _bed.Api.CreateClient();
+
+        using (var palette = ImageDatasets.DecodeWebp(await client.GetByteArrayAsync($"/images/{datasetId}/1?size=small")))
+        {
+            Assert.Equal((128, 85), (palette.Width, palette.Height));
+            ImageDatasets.AssertRoughly(new SKColor(0, 200, 0), palette.GetPixel(64, 10));
+            ImageDatasets.AssertRoughly(SKColors.Magenta, palette.GetPixel(64, 75));
+        }
+
+        using (var grey = ImageDatasets.DecodeWebp(await client.GetByteArrayAsync($"/images/{datasetId}/2?size=small")))
+        {
+            Assert.Equal((128, 128), (grey.Width, grey.Height));
+            ImageDatasets.AssertRoughly(SKColors.Black, grey.GetPixel(20, 64));
+            ImageDatasets.AssertRoughly(SKColors.White, grey.GetPixel(108, 64));
+        }
+
+        using var deep = ImageDatasets.DecodeWebp(await client.GetByteArrayAsync($"/images/{datasetId}/3?size=small"));
+        Assert.Equal((43, 128), (deep.Width, deep.Height));
+        ImageDatasets.AssertRoughly(SKColors.Red, deep.GetPixel(20, 64));
+    }
+
     /// <summary>
     /// The stored top-left quarter is red. Orientation 6 (rotate 90° clockwise) shows it top-right,
     /// 8 (rotate 90° counter-clockwise) bottom-left, 3 (180°) bottom-right; 1 leaves it where it is.
@@ -149,8 +177,13 @@ public sealed class ThumbnailTests : IDisposable
         TestImages.WriteJpeg(path, 400, 200);
         File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(5));
 
-        using var after = ImageDatasets.DecodeWebp(await client.GetByteArrayAsync($"/images/{datasetId}/1?size=small"));
+        var rendered = await client.GetByteArrayAsync($"/images/{datasetId}/1?size=small");
+        using var after = ImageDatasets.DecodeWebp(rendered);
         Assert.Equal((128, 64), (after.Width, after.Height));
+        // Stamped no older than its (future-dated) source, so the next request is a cache hit.
+        var cached = Directory.GetFiles(Path.Combine(_bed.Temp.Combine("state", "thumbnails"), datasetId, "small")).Single();
+        Assert.True(File.GetLastWriteTimeUtc(cached) >= File.GetLastWriteTimeUtc(path));
+        Assert.Equal(rendered, await client.GetByteArrayAsync($"/images/{datasetId}/1?size=small"));
     }
 
     [Fact]
