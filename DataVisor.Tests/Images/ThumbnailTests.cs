@@ -148,6 +148,23 @@ public sealed class ThumbnailTests : IDisposable
     }
 
     [Fact]
+    public async Task SampleIdsWithAnyCharacters_GetFileSystemSafeCacheNames()
+    {
+        TestImages.WriteJpeg(ImageDatasets.ImagePath(_bed, "a.jpg"), 200, 100);
+        const string sampleId = "..:*<>|\"é 名前 .";
+        var coco = System.Text.Json.JsonSerializer.Serialize(new { images = new[] { new { id = sampleId, file_name = "a.jpg" } } });
+        var events = await _bed.IngestAsync(_bed.WriteFile("odd.json", coco));
+        var datasetId = events[^1].GetProperty("dataset_id").GetString()!;
+        using var client = _bed.Api.CreateClient();
+
+        using var thumbnail = ImageDatasets.DecodeWebp(await client.GetByteArrayAsync($"/images/{datasetId}/{Uri.EscapeDataString(sampleId)}?size=small"));
+
+        Assert.Equal((128, 64), (thumbnail.Width, thumbnail.Height));
+        var cached = Path.GetFileName(Directory.GetFiles(Path.Combine(_bed.Temp.Combine("state", "thumbnails"), datasetId, "small")).Single());
+        Assert.Matches("^[0-9a-f]{64}\\.webp$", cached);
+    }
+
+    [Fact]
     public async Task ConcurrentRequests_AllGetTheSameThumbnail_AndLeaveOneFile()
     {
         TestImages.WriteJpeg(ImageDatasets.ImagePath(_bed, "big.jpg"), 1920, 1080);
