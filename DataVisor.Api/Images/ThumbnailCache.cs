@@ -58,6 +58,19 @@ public sealed partial class ThumbnailCache(IOptions<DataVisorOptions> options, I
     public void DeleteDataset(string datasetId)
     {
         var folder = DatasetFolder(datasetId);
+        // A generation already running would write into the folder after it was removed: let it finish first.
+        var running = _inFlight.Where(entry => entry.Key.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .Select(entry => (Task)entry.Value.Value)
+            .ToArray();
+        try
+        {
+            Task.WaitAll(running, TimeSpan.FromSeconds(30));
+        }
+        catch (AggregateException)
+        {
+            // Their failures belong to their requests.
+        }
+
         try
         {
             if (Directory.Exists(folder))
