@@ -2,6 +2,7 @@ using DataVisor.Api.Annotations;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.Hosting;
+using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
 using DataVisor.Api.Storage;
 using DataVisor.Api.Tags;
@@ -31,6 +32,7 @@ public static class DataVisorServices
         services.AddTags();
         services.AddViews();
         services.AddAnnotationEditing();
+        services.AddImages();
         services.AddHostedService<DataVisor.Api.Demo.DemoDatasetSeeder>();
         return services;
     }

@@ -4,6 +4,7 @@ using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.Health;
 using DataVisor.Api.Hosting;
+using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
 using DataVisor.Api.Tags;
 using DataVisor.Api.Views;
@@ -48,6 +49,7 @@ app.MapIngestion();
 app.MapTags();
 app.MapViews();
 app.MapAnnotationEditing();
+app.MapImages();
 
 await app.RunAsync();
 

@@ -2,15 +2,21 @@ using DataVisor.Benchmarks;
 
 // Each benchmark generates its own data and prints ratios against a baseline measured in the same run:
 // these shared machines vary by up to 3x between runs, so absolute times alone mean little.
-var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
+var benchmarks = new Dictionary<string, (Func<string[], Task<int>> Run, string Help)>(StringComparer.OrdinalIgnoreCase)
 {
-    ["ingest"] = IngestBenchmark.RunAsync,
+    ["ingest"] = (IngestBenchmark.RunAsync, "[--images N] [--annotations-per-image K] [--repeat R]   COCO ingest (R2) vs reading the file with System.Text.Json"),
+    ["thumbnails"] = (ThumbnailBenchmark.RunAsync, "[--images N]   cold thumbnail generation and cache-hit latency of R14"),
 };
 
-if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
+if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))
 {
-    Console.Error.WriteLine($"usage: dotnet run -c Release --project DataVisor.Benchmarks -- <{string.Join("|", benchmarks.Keys)}> [options]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project DataVisor.Benchmarks -- <benchmark> [options]");
+    foreach (var (name, (_, help)) in benchmarks)
+    {
+        Console.Error.WriteLine($"  {name} {help}");
+    }
+
     return 2;
 }
 
-return await run(args[1..]);
+return await benchmark.Run(args[1..]);

@@ -1,3 +1,4 @@
+using DataVisor.Api.Images;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DataVisor.Api.Datasets;
@@ -28,9 +29,15 @@ public static class DatasetEndpoints
             ? TypedResults.Ok(dataset)
             : TypedResults.NotFound(new ErrorDetail("Dataset not found"));
 
-    /// <summary>R5: removes the dataset and everything that belongs to it.</summary>
-    public static Results<NoContent, NotFound<ErrorDetail>> DeleteDataset(string datasetId, DatasetStore store) =>
-        store.Delete(datasetId)
-            ? TypedResults.NoContent()
-            : TypedResults.NotFound(new ErrorDetail("Dataset not found"));
+    /// <summary>R5: removes the dataset and everything that belongs to it, its thumbnails on disk included (D8).</summary>
+    public static Results<NoContent, NotFound<ErrorDetail>> DeleteDataset(string datasetId, DatasetStore store, ThumbnailCache thumbnails)
+    {
+        if (!store.Delete(datasetId))
+        {
+            return TypedResults.NotFound(new ErrorDetail("Dataset not found"));
+        }
+
+        thumbnails.DeleteDataset(datasetId);
+        return TypedResults.NoContent();
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DataVisor.Api.Images;
 using DataVisor.Api.Storage;
 using DataVisor.Api.Telemetry;
 
@@ -22,6 +23,7 @@ public enum IngestOutcome
 public sealed partial class IngestService(
     DuckDbDatabase database,
     IngestPublisher publisher,
+    ThumbnailPregenerator thumbnails,
     DataVisorTelemetry telemetry,
     ILogger<IngestService> logger)
 {
@@ -78,6 +80,8 @@ public sealed partial class IngestService(
             if (outcome != IngestOutcome.Completed)
             {
                 activity?.SetStatus(ActivityStatusCode.Error);
+                // D4: the dataset id was never published, so its whole thumbnail folder belongs to this ingest.
+                thumbnails.Discard(plan.DatasetId);
             }
 
             telemetry.IngestDuration.Record(
@@ -136,10 +140,7 @@ public sealed partial class IngestService(
 
         using (DataVisorTelemetry.ActivitySource.StartActivity("ingest.thumbnails"))
         {
-            // REVIEW: thumbnail pre-generation (§5.4, §5.7) comes with the images feature; until then the
-            // stage reports that none were made, which the frontend shows as-is.
-            var thumbnailsMessage = staged.StagedImages == 0 ? "No images to generate thumbnails for" : "Generated 0 thumbnails (0 errors)";
-            await progress.SendAsync(new IngestEvent(IngestStages.Thumbnails, 0, 0, thumbnailsMessage, plan.DatasetId), cancellationToken);
+            await thumbnails.RunStageAsync(connection, part.Index, plan.DatasetId, progress, cancellationToken);
         }
 
         PublishedDataset published;

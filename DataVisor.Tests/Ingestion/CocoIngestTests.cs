@@ -61,7 +61,7 @@ public sealed partial class CocoIngestTests : IDisposable
                 ("categories", 3, (int?)3, "Loaded 3 categories"),
                 ("parsing_images", 3, 3, "Parsed 3 images"),
                 ("parsing_annotations", 4, 4, "Parsed 4 annotations"),
-                ("thumbnails", 0, 0, "Generated 0 thumbnails (0 errors)"),
+                ("thumbnails", 3, 3, "Generated 3 thumbnails (0 errors)"),
                 ("complete", 3, 3, $"Ingestion complete: 3 images, 4 annotations; 2 annotations skipped (no matching image) (dataset_id={datasetId})"),
             ],
             events.Select(Describe));
@@ -136,7 +136,7 @@ public sealed partial class CocoIngestTests : IDisposable
                 ("categories", 1, (int?)1, "Loaded 1 categories"),
                 ("parsing_images", 1, 1, "Parsed 1 images"),
                 ("parsing_annotations", 1, 1, "Parsed 1 annotations"),
-                ("thumbnails", 0, 0, "Generated 0 thumbnails (0 errors)"),
+                ("thumbnails", 0, 1, "Generated 0 thumbnails (1 errors)"),
                 ("complete", 1, 1, $"Ingestion complete: 1 images, 1 annotations; 3 images skipped (file name outside the image directory) (dataset_id={datasetId})"),
             ],
             events.Select(Describe));

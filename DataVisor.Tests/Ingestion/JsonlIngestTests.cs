@@ -44,7 +44,7 @@ public sealed class JsonlIngestTests : IDisposable
                 ("categories", 5, (int?)5, "Loaded 5 categories"),
                 ("parsing_images", 7, 7, "Parsed 7 images"),
                 ("parsing_annotations", 8, 8, "Parsed 8 annotations"),
-                ("thumbnails", 0, 0, "Generated 0 thumbnails (0 errors)"),
+                ("thumbnails", 6, 7, "Generated 6 thumbnails (1 errors)"),
                 ("complete", 7, 7, $"Ingestion complete: 7 images, 8 annotations; 1 images skipped (file name outside the image directory); 3 lines skipped (not a JSON object with a file name) (dataset_id={datasetId})"),
             ],
             events.Select(CocoIngestTests.Describe));
