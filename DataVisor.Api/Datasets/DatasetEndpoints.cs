@@ -30,9 +30,10 @@ public static class DatasetEndpoints
             : TypedResults.NotFound(new ErrorDetail("Dataset not found"));
 
     /// <summary>R5: removes the dataset and everything that belongs to it, its thumbnails on disk included (D8).</summary>
-    public static Results<NoContent, NotFound<ErrorDetail>> DeleteDataset(string datasetId, DatasetStore store, ThumbnailCache thumbnails)
+    public static async Task<Results<NoContent, NotFound<ErrorDetail>>> DeleteDataset(
+        string datasetId, DatasetStore store, ThumbnailCache thumbnails, CancellationToken cancellationToken)
     {
-        if (!store.Delete(datasetId))
+        if (!await store.DeleteAsync(datasetId, cancellationToken))
         {
             return TypedResults.NotFound(new ErrorDetail("Dataset not found"));
         }

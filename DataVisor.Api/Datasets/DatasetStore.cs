@@ -5,7 +5,7 @@ using DuckDB.NET.Data;
 namespace DataVisor.Api.Datasets;
 
 /// <summary>Reads and deletes dataset records. A dataset row exists only once its ingest committed.</summary>
-public sealed class DatasetStore(DuckDbDatabase database)
+public sealed class DatasetStore(DuckDbDatabase database, RowUpdateGate gate)
 {
     private const string Columns =
         "id, name, format, source_path, image_dir, image_count, annotation_count, category_count, prediction_count, dataset_type, created_at";
@@ -40,9 +40,14 @@ public sealed class DatasetStore(DuckDbDatabase database)
         return reader.Read() ? ReadDataset(reader) : null;
     }
 
-    /// <summary>Removes every row of the dataset in one transaction; false when it does not exist.</summary>
-    public bool Delete(string datasetId)
+    /// <summary>
+    /// Removes every row of the dataset in one transaction; false when it does not exist. It takes the
+    /// <see cref="RowUpdateGate"/> like every writer of shared rows: a tag update on the same samples would
+    /// otherwise make one of the two transactions fail with a conflict.
+    /// </summary>
+    public async Task<bool> DeleteAsync(string datasetId, CancellationToken cancellationToken)
     {
+        using var turn = await gate.EnterAsync(cancellationToken);
         using var write = database.BeginWrite();
         using var connection = database.OpenConnection();
         using var transaction = connection.BeginTransaction();

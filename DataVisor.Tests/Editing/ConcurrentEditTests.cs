@@ -30,4 +30,22 @@ public sealed class ConcurrentEditTests : IDisposable
             .Select(row => Convert.ToInt64(row[0], CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(sequences.Count, sequences.Distinct().Count());
     }
+
+    [Fact]
+    public async Task ADatasetDeletedWhileItsSamplesAreTagged_AnswersNoServerError()
+    {
+        var datasetId = await _bed.IngestSmallCocoAsync();
+
+        var tagging = Enumerable.Range(0, 10).Select(i => _bed.SendAsync(HttpMethod.Patch, "/samples/bulk-tag",
+            new { dataset_id = datasetId, sample_ids = new[] { "1", "2", "3" }, tag = $"t{i}" }));
+        var deleting = _bed.SendAsync(HttpMethod.Delete, $"/datasets/{datasetId}");
+        var answers = await Task.WhenAll(tagging.Append(deleting));
+
+        // Each tag request ran wholly before the delete (200) or after it (404 Dataset not found).
+        Assert.All(answers[..^1], answer => Assert.True(
+            answer.Status == HttpStatusCode.OK || (answer.Status == HttpStatusCode.NotFound && answer.Detail == "Dataset not found"),
+            $"{answer.Status} {answer.Text}"));
+        Assert.Equal(HttpStatusCode.NoContent, answers[^1].Status);
+        Assert.Empty(_bed.Bed.Query($"SELECT id FROM samples WHERE dataset_id = '{datasetId}'"));
+    }
 }
