@@ -54,9 +54,7 @@ public sealed class IngestPlanner(IOptions<DataVisorOptions> options)
             DatasetId: Guid.NewGuid().ToString(),
             DatasetName: string.IsNullOrWhiteSpace(request.DatasetName) ? Path.GetFileNameWithoutExtension(annotationPath) : request.DatasetName,
             Format: request.Format ?? (JsonlSniffer.LooksLikeJsonl(annotationPath) ? IngestRequest.JsonlFormat : IngestRequest.CocoFormat),
-            AnnotationPath: annotationPath,
-            ImageDir: imageDir,
-            Split: request.Split);
+            Parts: [new IngestPart(0, annotationPath, imageDir, request.Split)]);
         return (plan, null);
     }
 
