@@ -106,7 +106,17 @@ public sealed partial class IngestPluginRunner(
                     staged.Split, staged.Width, staged.Height, []);
                 foreach (var plugin in Active)
                 {
-                    Call(plugin, "OnSample", () => plugin.OnSample(sample));
+                    // A plugin that fails halfway leaves no half-made change behind.
+                    var (width, height, tagsBefore) = (sample.Width, sample.Height, sample.Tags.ToArray());
+                    if (!Call(plugin, "OnSample", () => plugin.OnSample(sample)))
+                    {
+                        (sample.Width, sample.Height) = (width, height);
+                        sample.Tags.Clear();
+                        foreach (var tag in tagsBefore)
+                        {
+                            sample.Tags.Add(tag);
+                        }
+                    }
                 }
 
                 var tags = StorableTags(sample.Tags);

@@ -6,9 +6,11 @@ using DataVisor.Plugins;
 using DataVisor.Plugins.Example;
 using DataVisor.Tests.Infrastructure;
 using DataVisor.Tests.Ingestion;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using static DataVisor.Tests.Wizard.WizardFolders;
 
 namespace DataVisor.Tests.Plugins;
@@ -113,7 +115,8 @@ public sealed class PluginTests : IDisposable
 
         List<JsonElement> events;
         string datasetId;
-        using (var api = WithPlugins(failsOnSample, failsOnActivate, failsOnStart, healthy))
+        var logs = new LogCollector();
+        using (var api = WithPlugins(logs, failsOnSample, failsOnActivate, failsOnStart, healthy))
         {
             var runner = api.Services.GetRequiredService<IngestPluginRunner>();
             Assert.Equal(["fails-on-sample", "fails-on-start", "healthy"], runner.Active.Select(p => p.Name));
@@ -139,6 +142,13 @@ public sealed class PluginTests : IDisposable
              "OnIngestStarted", "OnSample", "OnSample", "OnSample", "OnSample"],
             healthy.Calls.Take(12));
         Assert.Equal("Deactivate", healthy.Calls[^1]);
+        Assert.Equal(
+            [
+                ("Ingest plugin fails-on-activate failed in Activate; it is deactivated and skipped from now on", "fails-on-activate fails in Activate"),
+                ("Ingest plugin fails-on-sample failed in OnSample; it is deactivated and skipped from now on", "fails-on-sample fails in OnSample"),
+                ("Ingest plugin fails-on-start failed in OnIngestStarted; it is deactivated and skipped from now on", "fails-on-start fails in OnIngestStarted"),
+            ],
+            logs.Errors.Order());
 
         // The healthy plugin doubled every width and tagged twice; reserved and empty tags were dropped.
         Assert.Equal(
@@ -146,14 +156,57 @@ public sealed class PluginTests : IDisposable
             _bed.Query($"SELECT id, array_to_string(tags, ','), width, height FROM samples WHERE dataset_id = '{datasetId}' ORDER BY position"));
     }
 
-    private WebApplicationFactory<DataVisor.Api.ApiEntryPoint> WithPlugins(params IIngestPlugin[] plugins) =>
-        _bed.Api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-        {
-            foreach (var plugin in plugins)
+    private WebApplicationFactory<DataVisor.Api.ApiEntryPoint> WithPlugins(LogCollector logs, params IIngestPlugin[] plugins) =>
+        _bed.Api.WithWebHostBuilder(builder => builder
+            .ConfigureLogging(logging => logging.AddProvider(logs))
+            .ConfigureTestServices(services =>
             {
-                services.AddSingleton(plugin);
+                foreach (var plugin in plugins)
+                {
+                    services.AddSingleton(plugin);
+                }
+            }));
+
+    /// <summary>Error-level messages with their exception's message.</summary>
+    private sealed class LogCollector : ILoggerProvider
+    {
+        private readonly List<(string Message, string Exception)> _errors = [];
+
+        public IReadOnlyList<(string Message, string Exception)> Errors
+        {
+            get
+            {
+                lock (_errors)
+                {
+                    return [.. _errors];
+                }
             }
-        }));
+        }
+
+        public ILogger CreateLogger(string categoryName) => new Collector(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Collector(LogCollector owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (logLevel >= LogLevel.Error && exception is InvalidOperationException)
+                {
+                    lock (owner._errors)
+                    {
+                        owner._errors.Add((formatter(state, exception), exception.Message));
+                    }
+                }
+            }
+        }
+    }
 
     /// <summary>Records every call; throws from the hook named in <see cref="ThrowIn"/>.</summary>
     private sealed class RecordingPlugin(string name) : IIngestPlugin
@@ -174,6 +227,13 @@ public sealed class PluginTests : IDisposable
 
         public void OnSample(IngestSample sample)
         {
+            if (ThrowIn == nameof(OnSample))
+            {
+                // Changes made before the failure must not be stored.
+                sample.Tags.Add("half-done");
+                sample.Height = 1;
+            }
+
             Record(nameof(OnSample));
             if (Resize)
             {
