@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using DataVisor.Api.Ingestion;
 using DataVisor.Tests.Infrastructure;
 using DataVisor.Tests.Ingestion;
+using Microsoft.Extensions.DependencyInjection;
 using static DataVisor.Tests.Wizard.WizardFolders;
 
 namespace DataVisor.Tests.Wizard;
@@ -26,10 +28,15 @@ public sealed class ImportTests : IDisposable
     /// The events with the thumbnails stage's counts and message blanked: that stage belongs to the images
     /// feature, and only its place in the sequence is asserted here.
     /// </summary>
-    private static List<(string Stage, int Current, int? Total, string Message, string? Split)> Sequence(List<JsonElement> events) =>
-        events.Select(Describe)
+    private static List<(string Stage, int Current, int? Total, string Message, string? Split)> Sequence(List<JsonElement> events)
+    {
+        var thumbnails = events.Select(Describe).Where(e => e.Stage == "thumbnails").ToList();
+        Assert.All(thumbnails, e => Assert.Matches(@"^(Generated \d+ thumbnails \(\d+ errors\)|No images to generate thumbnails for)$", e.Message));
+        Assert.All(thumbnails, e => Assert.InRange(e.Current, 0, e.Total ?? -1));
+        return events.Select(Describe)
             .Select(e => e.Stage == "thumbnails" ? (e.Stage, 0, (int?)0, "…", e.Split) : e)
             .ToList();
+    }
 
     private async Task<(HttpResponseMessage Response, List<JsonElement> Events)> ImportAsync(object body, IngestTestBed? bed = null) =>
         await (bed ?? _bed).Api.PostForEventsAsync("/ingestion/import", body);
@@ -195,6 +202,39 @@ public sealed class ImportTests : IDisposable
         Assert.StartsWith($"Invalid JSON in {val}", error.GetProperty("message").GetString());
         Assert.Equal(JsonValueKind.Null, error.GetProperty("dataset_id").ValueKind);
         Assert.Equal("val", error.GetProperty("split").GetString());
+        Assert.Equal(0, await _bed.CountDatasetsAsync());
+        Assert.Equal(0, _bed.CountAllRows());
+    }
+
+    [Fact]
+    public async Task CancelledAfterTheLastSplit_BeforeTheCommit_LeavesNothing()
+    {
+        var root = Root("cancelled");
+        Images(Folder(root, "a"), 1);
+        Images(Folder(root, "b"), 1);
+        var request = new ImportRequest("cancelled", [
+            new ImportSplit("a", SimpleCoco(Path.Combine(root, "a.json"), 1), Path.Combine(root, "a")),
+            new ImportSplit("b", SimpleCoco(Path.Combine(root, "b.json"), 1), Path.Combine(root, "b")),
+        ], null);
+        var (plan, rejection) = _bed.Api.Services.GetRequiredService<ImportPlanner>().Plan(request);
+        Assert.Null(rejection);
+        using var cancellation = new CancellationTokenSource();
+        var sink = new IngestAtomicityTests.RecordingSink(onEvent: e =>
+        {
+            // The last event before the commit: both splits are staged by now.
+            if (e.Stage == IngestStages.SplitComplete && e.Message.StartsWith("Split b", StringComparison.Ordinal))
+            {
+                cancellation.Cancel();
+            }
+
+            return Task.CompletedTask;
+        });
+
+        var outcome = await _bed.Api.Services.GetRequiredService<IngestService>().RunAsync(plan!, sink, cancellation.Token);
+
+        Assert.Equal(IngestOutcome.Cancelled, outcome);
+        Assert.Equal("error", sink.Events[^1].Stage);
+        Assert.Equal(2, sink.Events.Count(e => e.Stage == IngestStages.SplitComplete));
         Assert.Equal(0, await _bed.CountDatasetsAsync());
         Assert.Equal(0, _bed.CountAllRows());
     }
