@@ -42,6 +42,19 @@ public sealed class ImportPlanner(IOptions<DataVisorOptions> options)
             return BadRequest(DataPaths.CloudNotSupported);
         }
 
+        foreach (var split in request.Splits)
+        {
+            if (DataPaths.CannotExist(split.AnnotationPath))
+            {
+                return BadRequest($"Annotation file not found: {split.AnnotationPath}");
+            }
+
+            if (DataPaths.CannotExist(split.ImageDir))
+            {
+                return BadRequest($"Image directory not found: {split.ImageDir}");
+            }
+        }
+
         var parts = request.Splits
             .Select((split, index) => new IngestPart(index, DataPaths.Normalize(split.AnnotationPath), DataPaths.Normalize(split.ImageDir), split.Name))
             .ToList();

@@ -30,6 +30,16 @@ public sealed class IngestPlanner(IOptions<DataVisorOptions> options)
             return Reject(StatusCodes.Status400BadRequest, $"Invalid split name '{split}'");
         }
 
+        if (DataPaths.CannotExist(request.AnnotationPath))
+        {
+            return Reject(StatusCodes.Status400BadRequest, $"Annotation file not found: {request.AnnotationPath}");
+        }
+
+        if (DataPaths.CannotExist(request.ImageDir))
+        {
+            return Reject(StatusCodes.Status400BadRequest, $"Image directory not found: {request.ImageDir}");
+        }
+
         var annotationPath = DataPaths.Normalize(request.AnnotationPath);
         var imageDir = DataPaths.Normalize(request.ImageDir);
         foreach (var path in (string[])[annotationPath, imageDir])

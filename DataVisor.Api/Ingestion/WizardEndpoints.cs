@@ -25,6 +25,8 @@ public sealed record ImportEvent(string Stage, int Current, int? Total, string M
 public static class WizardEndpoints
 {
     private const string PathRequired = "Path is required";
+    private const string DirectoryNotFound = "Directory not found";
+    private const string DirectoryNotFoundInDocker = "Directory not found. If running in Docker, ensure the directory is volume-mounted.";
 
     public static RouteGroupBuilder MapWizard(this RouteGroupBuilder group)
     {
@@ -54,6 +56,11 @@ public static class WizardEndpoints
             return Error(StatusCodes.Status400BadRequest, DataPaths.CloudNotSupported);
         }
 
+        if (DataPaths.CannotExist(rootPath))
+        {
+            return Error(StatusCodes.Status400BadRequest, DirectoryNotFoundInDocker);
+        }
+
         var root = DataPaths.Normalize(rootPath);
         if (!DataPaths.IsAllowed(root, options.Value.DataRoots))
         {
@@ -67,7 +74,7 @@ public static class WizardEndpoints
 
         if (!Directory.Exists(root))
         {
-            return Error(StatusCodes.Status400BadRequest, "Directory not found. If running in Docker, ensure the directory is volume-mounted.");
+            return Error(StatusCodes.Status400BadRequest, DirectoryNotFoundInDocker);
         }
 
         var scan = FolderScanner.Scan(root);
@@ -133,6 +140,11 @@ public static class WizardEndpoints
             return Error(StatusCodes.Status400BadRequest, DataPaths.CloudNotSupported);
         }
 
+        if (DataPaths.CannotExist(trimmed))
+        {
+            return Error(StatusCodes.Status400BadRequest, DirectoryNotFound);
+        }
+
         var folder = DataPaths.Normalize(trimmed);
         var roots = options.Value.DataRoots;
         var towardsRoots = DataPaths.IsAllowed(folder, roots) ? null : FolderBrowser.ListTowardsRoots(folder, roots);
@@ -143,7 +155,7 @@ public static class WizardEndpoints
 
         if (!Directory.Exists(folder))
         {
-            return Error(StatusCodes.Status400BadRequest, "Directory not found");
+            return Error(StatusCodes.Status400BadRequest, DirectoryNotFound);
         }
 
         try

@@ -62,6 +62,7 @@ public sealed class BrowseTests : IDisposable
         Assert.Equal((HttpStatusCode.BadRequest, "Path is required"), Describe(await BrowseAsync(_bed, new { path = " \t " })));
         Assert.Equal((HttpStatusCode.BadRequest, "Directory not found"), Describe(await BrowseAsync(_bed, new { path = Path.Combine(root, "missing") })));
         Assert.Equal((HttpStatusCode.BadRequest, "Directory not found"), Describe(await BrowseAsync(_bed, new { path = file })));
+        Assert.Equal((HttpStatusCode.BadRequest, "Directory not found"), Describe(await BrowseAsync(_bed, new { path = root + "\0" })));
         Assert.Equal((HttpStatusCode.BadRequest, "Cloud storage paths (gs://) are not supported"), Describe(await BrowseAsync(_bed, new { path = "gs://bucket" })));
 
         var (status, problem) = await BrowseAsync(_bed, new { root_path = root });

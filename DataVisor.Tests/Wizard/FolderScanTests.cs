@@ -44,6 +44,8 @@ public sealed class FolderScanTests : IDisposable
         Images(Path.Combine(root, "images", "val2017"), 1);
         File.WriteAllText(Path.Combine(root, "images", "val2017", "readme.txt"), "not an image");
         File.WriteAllText(Path.Combine(root, "images", "val2017", ".hidden.png"), "hidden");
+        File.CreateSymbolicLink(Path.Combine(root, "images", "val2017", "link.png"), Path.Combine(root, "images", "train2017", "img_0.png"));
+        Folder(root, "images", "val2017", "nested.png");
 
         var (status, scan) = await ScanAsync(new { root_path = root + "/./" });
 
@@ -246,6 +248,9 @@ public sealed class FolderScanTests : IDisposable
             (HttpStatusCode.BadRequest, "Directory not found. If running in Docker, ensure the directory is volume-mounted."),
             Describe(await ScanAsync(new { root_path = Path.Combine(root, "missing") })));
         Assert.Equal((HttpStatusCode.BadRequest, $"Path is not a directory: {file}"), Describe(await ScanAsync(new { root_path = file })));
+        Assert.Equal(
+            (HttpStatusCode.BadRequest, "Directory not found. If running in Docker, ensure the directory is volume-mounted."),
+            Describe(await ScanAsync(new { root_path = root + "/a\0b" })));
         Assert.Equal((HttpStatusCode.NotFound, "No importable datasets detected in this directory"), Describe(await ScanAsync(new { root_path = root })));
 
         var (status, problem) = await ScanAsync(new { path = root });

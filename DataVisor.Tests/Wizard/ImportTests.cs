@@ -265,6 +265,8 @@ public sealed class ImportTests : IDisposable
         var missing = Path.Combine(root, "missing.json");
         Assert.Equal((HttpStatusCode.BadRequest, $"Annotation file not found: {missing}"), await Rejected(new { dataset_name = "x", splits = new[] { Split("a", coco), Split("b", missing) } }));
         Assert.Equal((HttpStatusCode.BadRequest, "All splits must have the same format"), await Rejected(new { dataset_name = "x", splits = new[] { Split("a", coco), Split("b", jsonl) } }));
+        Assert.Equal((HttpStatusCode.BadRequest, $"Annotation file not found: {coco}\0"), await Rejected(new { dataset_name = "x", splits = new[] { Split("a", coco + "\0") } }));
+        Assert.Equal((HttpStatusCode.BadRequest, $"Image directory not found: {images}\0x"), await Rejected(new { dataset_name = "x", splits = new[] { Split("a", coco, images + "\0x") } }));
         var noFolder = Path.Combine(root, "nope");
         Assert.Equal((HttpStatusCode.BadRequest, $"Image directory not found: {noFolder}"), await Rejected(new { dataset_name = "x", splits = new[] { Split("a", coco), Split("b", coco, noFolder) } }));
 
