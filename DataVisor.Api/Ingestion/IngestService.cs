@@ -40,7 +40,7 @@ public sealed partial class IngestService(
         {
             // Shutdown waits for this lease, and cancels the token, so an ingest always rolls back or commits.
             using var write = database.BeginWrite();
-            var published = await IngestFileAsync(plan, sink, cancellationToken);
+            var published = await IngestPartsAsync(plan, sink, cancellationToken);
             outcome = IngestOutcome.Completed;
             telemetry.IngestedSamples.Add(published.ImageCount);
             telemetry.IngestedAnnotations.Add(published.AnnotationCount);
@@ -86,7 +86,7 @@ public sealed partial class IngestService(
         return outcome;
     }
 
-    private async Task<PublishedDataset> IngestFileAsync(IngestPlan plan, IIngestEventSink sink, CancellationToken cancellationToken)
+    private async Task<PublishedDataset> IngestPartsAsync(IngestPlan plan, IIngestEventSink sink, CancellationToken cancellationToken)
     {
         using var connection = database.OpenConnection();
         using var staging = IngestStaging.Create(connection);

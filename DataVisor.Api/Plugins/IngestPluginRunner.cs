@@ -1,5 +1,6 @@
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Ingestion;
+using DataVisor.Api.Telemetry;
 using DataVisor.Plugins;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Options;
@@ -92,6 +93,7 @@ public sealed partial class IngestPluginRunner(
             return;
         }
 
+        using var activity = DataVisorTelemetry.ActivitySource.StartActivity("ingest.plugins");
         var after = (Part: -1, Position: -1L);
         List<StagedSample> batch;
         do
