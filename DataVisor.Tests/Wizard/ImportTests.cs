@@ -175,6 +175,55 @@ public sealed class ImportTests : IDisposable
     }
 
     [Fact]
+    public async Task EachSplit_ReportsItsOwnBatches()
+    {
+        var root = Root("batches");
+        var images = Folder(root, "images");
+        string Split(string name, int count) => Coco(
+            Path.Combine(root, $"{name}.json"),
+            [(1, "cat")],
+            [.. Enumerable.Range(1, count).Select(i => (i, $"img_{i}.png"))],
+            [.. Enumerable.Range(1, count).Select(i => (i, i, 1))]);
+
+        var (response, events) = await ImportAsync(new
+        {
+            dataset_name = "batches",
+            splits = new[]
+            {
+                new { name = "train", annotation_path = Split("train", 1500), image_dir = images },
+                new { name = "val", annotation_path = Split("val", 1001), image_dir = images },
+            },
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var datasetId = events[^1].GetProperty("dataset_id").GetString()!;
+        Assert.Equal(
+            [
+                ("split_start", 1, 2, "Starting split: train (1/2)", "train"),
+                ("categories", 1, 1, "Loaded 1 categories", "train"),
+                ("parsing_images", 1000, null, "Parsed 1000 images", "train"),
+                ("parsing_images", 1500, 1500, "Parsed 1500 images", "train"),
+                ("parsing_annotations", 1000, null, "Parsed 1000 annotations", "train"),
+                ("parsing_annotations", 1500, 1500, "Parsed 1500 annotations", "train"),
+                ("thumbnails", 0, 0, "…", "train"),
+                ("split_complete", 1500, 1500, "Split train complete: 1500 images, 1500 annotations", "train"),
+                ("split_start", 2, 2, "Starting split: val (2/2)", "val"),
+                ("categories", 1, 1, "Loaded 1 categories", "val"),
+                ("parsing_images", 1000, null, "Parsed 1000 images", "val"),
+                ("parsing_images", 1001, 1001, "Parsed 1001 images", "val"),
+                ("parsing_annotations", 1000, null, "Parsed 1000 annotations", "val"),
+                ("parsing_annotations", 1001, 1001, "Parsed 1001 annotations", "val"),
+                ("thumbnails", 0, 0, "…", "val"),
+                ("split_complete", 1001, 1001, "Split val complete: 1001 images, 1001 annotations", "val"),
+                ("complete", 2501, 2501, $"Ingestion complete: 2501 images, 2501 annotations (dataset_id={datasetId})", "val"),
+            ],
+            Sequence(events));
+        Assert.Equal(
+            [[2501L, 2501L, 0L, 2500L]],
+            _bed.Query("SELECT count(*), count(DISTINCT id), min(position), max(position) FROM samples"));
+    }
+
+    [Fact]
     public async Task MalformedSecondSplit_RollsBackTheWholeImport()
     {
         var root = Root("broken");
