@@ -40,7 +40,10 @@ public sealed partial class PluginLoader(ILogger<PluginLoader> logger)
 
                 foreach (var type in pluginTypes)
                 {
-                    plugins.Add(new LoadedPlugin((IIngestPlugin)Activator.CreateInstance(type)!, Path.GetDirectoryName(assemblyPath)!));
+                    if (Create(type) is { } plugin)
+                    {
+                        plugins.Add(new LoadedPlugin(plugin, Path.GetDirectoryName(assemblyPath)!));
+                    }
                 }
             }
             catch (Exception ex)
@@ -51,6 +54,20 @@ public sealed partial class PluginLoader(ILogger<PluginLoader> logger)
         }
 
         return plugins;
+    }
+
+    /// <summary>One instance per plugin type; a constructor that throws loses that plugin only.</summary>
+    private IIngestPlugin? Create(Type type)
+    {
+        try
+        {
+            return (IIngestPlugin)Activator.CreateInstance(type)!;
+        }
+        catch (Exception ex)
+        {
+            LogCreateFailed(logger, type.FullName ?? type.Name, ex);
+            return null;
+        }
     }
 
     private static IEnumerable<string> FindAssemblies(string pluginDirectory)
@@ -67,6 +84,9 @@ public sealed partial class PluginLoader(ILogger<PluginLoader> logger)
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Plugin assembly {AssemblyPath} holds no public IIngestPlugin implementation")]
     private static partial void LogNoPluginTypes(ILogger logger, string assemblyPath);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Plugin type {PluginType} could not be created; it is skipped")]
+    private static partial void LogCreateFailed(ILogger logger, string pluginType, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Plugin assembly {AssemblyPath} could not be loaded; it is skipped")]
     private static partial void LogLoadFailed(ILogger logger, string assemblyPath, Exception exception);
