@@ -14,6 +14,12 @@ public static class DataPaths
 
     public static bool IsCloudPath(string path) => path.StartsWith(CloudPrefix, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// True when no file can have this path (an embedded NUL): <see cref="Normalize"/> would throw, so
+    /// callers answer "not found" for it first.
+    /// </summary>
+    public static bool CannotExist(string path) => path.Contains('\0', StringComparison.Ordinal);
+
     /// <summary>Absolute against the working directory, <c>.</c>/<c>..</c> resolved, no trailing separator.</summary>
     public static string Normalize(string path)
     {

@@ -1,5 +1,6 @@
 using DataVisor.Api.Datasets;
 using DataVisor.Api.Hosting;
+using DataVisor.Api.Plugins;
 using DataVisor.Api.Storage;
 using DataVisor.Api.Streaming;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,13 +15,16 @@ public static class IngestEndpoints
     {
         services.AddSingleton<IngestPlanner>();
         services.AddSingleton<IngestPublisher>();
+        services.AddSingleton<ImportPlanner>();
         services.AddSingleton<IngestService>();
+        services.AddIngestPlugins();
         return services;
     }
 
     public static IEndpointRouteBuilder MapIngestion(this IEndpointRouteBuilder routes)
     {
         routes.MapGroup("/datasets").WithTags("Datasets").MapPost("/ingest", IngestDataset);
+        routes.MapGroup("/ingestion").WithTags("Ingestion").MapWizard();
         return routes;
     }
 
@@ -64,10 +68,13 @@ public static class IngestEndpoints
     }
 
     /// <summary>Dialect A frames on the response; a failed write means the client is gone.</summary>
-    private sealed class StreamEventSink(ProgressStream stream, CancellationToken aborted) : IIngestEventSink
+    internal sealed class StreamEventSink(ProgressStream stream, CancellationToken aborted) : IIngestEventSink
     {
-        public Task SendAsync(IngestEvent ingestEvent, CancellationToken cancellationToken) =>
-            Guard(() => stream.WriteDataAsync(ingestEvent, cancellationToken));
+        public Task SendAsync(IngestEvent ingestEvent, CancellationToken cancellationToken) => SendWireAsync(ingestEvent, cancellationToken);
+
+        /// <summary>Any wire shape of dialect A: R36 sends its own event record.</summary>
+        public Task SendWireAsync<T>(T payload, CancellationToken cancellationToken) =>
+            Guard(() => stream.WriteDataAsync(payload, cancellationToken));
 
         public Task KeepAliveAsync(CancellationToken cancellationToken) =>
             Guard(() => stream.WriteCommentAsync(string.Empty, "\n", cancellationToken));

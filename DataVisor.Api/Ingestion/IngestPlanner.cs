@@ -30,6 +30,16 @@ public sealed class IngestPlanner(IOptions<DataVisorOptions> options)
             return Reject(StatusCodes.Status400BadRequest, $"Invalid split name '{split}'");
         }
 
+        if (DataPaths.CannotExist(request.AnnotationPath))
+        {
+            return Reject(StatusCodes.Status400BadRequest, $"Annotation file not found: {request.AnnotationPath}");
+        }
+
+        if (DataPaths.CannotExist(request.ImageDir))
+        {
+            return Reject(StatusCodes.Status400BadRequest, $"Image directory not found: {request.ImageDir}");
+        }
+
         var annotationPath = DataPaths.Normalize(request.AnnotationPath);
         var imageDir = DataPaths.Normalize(request.ImageDir);
         foreach (var path in (string[])[annotationPath, imageDir])
@@ -54,9 +64,7 @@ public sealed class IngestPlanner(IOptions<DataVisorOptions> options)
             DatasetId: Guid.NewGuid().ToString(),
             DatasetName: string.IsNullOrWhiteSpace(request.DatasetName) ? Path.GetFileNameWithoutExtension(annotationPath) : request.DatasetName,
             Format: request.Format ?? (JsonlSniffer.LooksLikeJsonl(annotationPath) ? IngestRequest.JsonlFormat : IngestRequest.CocoFormat),
-            AnnotationPath: annotationPath,
-            ImageDir: imageDir,
-            Split: request.Split);
+            Parts: [new IngestPart(0, annotationPath, imageDir, request.Split)]);
         return (plan, null);
     }
 

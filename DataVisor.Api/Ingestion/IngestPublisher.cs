@@ -47,10 +47,19 @@ public sealed class IngestPublisher(RowUpdateGate gate)
 
     private const string InsertSamples = """
         INSERT INTO samples (dataset_id, id, file_name, image_dir, width, height, split, tags, source_image_id, position)
-        SELECT $dataset_id, sample_id, file_name, image_dir, width, height, split, CAST([] AS VARCHAR[]), source_image_id, position
-        FROM staged_images
-        WHERE NOT skipped
-        ORDER BY part, position
+        WITH part_offsets AS (
+            -- Positions restart in every part (split); later parts continue after the earlier ones.
+            SELECT part, coalesce(sum(max_position + 1) OVER (ORDER BY part ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS offset_by
+            FROM (SELECT part, max(position) AS max_position FROM staged_images GROUP BY part)
+        )
+        SELECT $dataset_id, i.sample_id, i.file_name, i.image_dir,
+               coalesce(m.width, i.width), coalesce(m.height, i.height), i.split,
+               coalesce(m.tags, CAST([] AS VARCHAR[])), i.source_image_id, i.position + o.offset_by
+        FROM staged_images i
+        JOIN part_offsets o ON o.part = i.part
+        LEFT JOIN staged_sample_metadata m ON m.part = i.part AND m.sample_id = i.sample_id
+        WHERE NOT i.skipped
+        ORDER BY i.part, i.position
         """;
 
     // Detection annotations name their category through the file's declared ids; classification labels

@@ -31,12 +31,20 @@ public sealed partial record IngestRequest(string AnnotationPath, string ImageDi
 
 /// <summary>
 /// A validated ingest: paths absolute and normalised, the format decided, the dataset name chosen. Built
-/// only by <see cref="IngestPlanner"/>, after every pre-stream check has passed.
+/// only by <see cref="IngestPlanner"/> (R2, one part) and <see cref="ImportPlanner"/> (R36, one part per
+/// split), after every pre-stream check has passed.
 /// </summary>
+/// <param name="IsMultiSplitImport">True for R36: the stream adds <c>split_start</c>/<c>split_complete</c> per part (§5.4).</param>
 public sealed record IngestPlan(
     string DatasetId,
     string DatasetName,
     string Format,
-    string AnnotationPath,
-    string ImageDir,
-    string? Split);
+    IReadOnlyList<IngestPart> Parts,
+    bool IsMultiSplitImport = false)
+{
+    /// <summary>The dataset's <c>source_path</c>: the annotation file of the first part (§2.1).</summary>
+    public string AnnotationPath => Parts[0].AnnotationPath;
+
+    /// <summary>The dataset's <c>image_dir</c>: the image folder of the first part.</summary>
+    public string ImageDir => Parts[0].ImageDir;
+}

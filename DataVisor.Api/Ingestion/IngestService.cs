@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DataVisor.Api.Images;
+using DataVisor.Api.Plugins;
 using DataVisor.Api.Storage;
 using DataVisor.Api.Telemetry;
 
@@ -14,8 +15,8 @@ public enum IngestOutcome
 }
 
 /// <summary>
-/// Runs one R2 ingest of a COCO or classification JSONL file: a single streaming pass that stages the
-/// file into connection-local tables, checks across entries in SQL, then one transaction that publishes
+/// Runs one ingest, R2's single file or the splits of an R36 import, of COCO or classification JSONL:
+/// a single streaming pass per file that stages it into connection-local tables, checks across entries in SQL, then one transaction that publishes
 /// everything (contract §5.1, §5.4). Progress
 /// goes to an <see cref="IIngestEventSink"/>; every failure ends with an <c>error</c> event and leaves
 /// nothing behind.
@@ -25,6 +26,7 @@ public sealed partial class IngestService(
     IngestPublisher publisher,
     ThumbnailPregenerator thumbnails,
     DataVisorTelemetry telemetry,
+    IngestPluginRunner plugins,
     ILogger<IngestService> logger)
 {
     public async Task<IngestOutcome> RunAsync(IngestPlan plan, IIngestEventSink sink, CancellationToken cancellationToken)
@@ -40,7 +42,7 @@ public sealed partial class IngestService(
         {
             // Shutdown waits for this lease, and cancels the token, so an ingest always rolls back or commits.
             using var write = database.BeginWrite();
-            var published = await IngestFileAsync(plan, sink, cancellationToken);
+            var published = await IngestPartsAsync(plan, sink, cancellationToken);
             outcome = IngestOutcome.Completed;
             telemetry.IngestedSamples.Add(published.ImageCount);
             telemetry.IngestedAnnotations.Add(published.AnnotationCount);
@@ -62,10 +64,6 @@ public sealed partial class IngestService(
         {
             // BeginWrite refuses new writes once shutdown has begun.
             await TrySendAsync(sink, IngestEvent.Error("Ingestion cancelled: the service is shutting down"));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            await TrySendAsync(sink, IngestEvent.Error($"Cannot read {plan.AnnotationPath}: {ex.Message}"));
         }
         catch (Exception ex)
         {
@@ -92,20 +90,82 @@ public sealed partial class IngestService(
         return outcome;
     }
 
-    private async Task<PublishedDataset> IngestFileAsync(IngestPlan plan, IIngestEventSink sink, CancellationToken cancellationToken)
+    private async Task<PublishedDataset> IngestPartsAsync(IngestPlan plan, IIngestEventSink sink, CancellationToken cancellationToken)
     {
-        var part = new IngestPart(0, plan.AnnotationPath, plan.ImageDir, plan.Split);
-        var progress = new IngestProgress(sink, plan.DatasetId);
         using var connection = database.OpenConnection();
         using var staging = IngestStaging.Create(connection);
+        plugins.IngestStarted(plan);
 
+        var skipped = new SkippedRecords(0, 0, 0);
+        for (var index = 0; index < plan.Parts.Count; index++)
+        {
+            var part = plan.Parts[index];
+            var progress = new IngestProgress(sink, plan.DatasetId);
+            if (plan.IsMultiSplitImport)
+            {
+                var splitNumber = index + 1;
+                await progress.SendAsync(
+                    new IngestEvent(IngestStages.SplitStart, splitNumber, plan.Parts.Count, $"Starting split: {part.Split} ({splitNumber}/{plan.Parts.Count})", plan.DatasetId, part.Split),
+                    cancellationToken);
+            }
+
+            var (staged, annotations) = await StagePartAsync(plan, part, staging, progress, cancellationToken);
+            await GenerateThumbnailsAsync(connection, plan, part, progress, cancellationToken);
+
+            var partSkipped = new SkippedRecords(annotations.Orphans, staged.EscapingImages, staged.SkippedLines);
+            skipped += partSkipped;
+            if (plan.IsMultiSplitImport)
+            {
+                var images = (int)Math.Min(staged.StagedImages, int.MaxValue);
+                await progress.SendAsync(
+                    new IngestEvent(IngestStages.SplitComplete, images, images, $"Split {part.Split} complete: {staged.StagedImages} images, {annotations.Stored} annotations{partSkipped.Clauses()}", plan.DatasetId),
+                    cancellationToken);
+            }
+        }
+
+        if (plan.Format == IngestRequest.JsonlFormat)
+        {
+            staging.DeclareLabelUnionAsCategories();
+        }
+
+        plugins.ApplySampleHooks(plan, staging, cancellationToken);
+
+        PublishedDataset published;
+        using (var commit = DataVisorTelemetry.ActivitySource.StartActivity("ingest.commit"))
+        {
+            published = await publisher.PublishAsync(connection, plan, cancellationToken);
+            commit?.SetTag("datavisor.ingest.images", published.ImageCount);
+            commit?.SetTag("datavisor.ingest.annotations", published.AnnotationCount);
+        }
+
+        var imageCount = (int)Math.Min(published.ImageCount, int.MaxValue);
+        var message = $"Ingestion complete: {published.ImageCount} images, {published.AnnotationCount} annotations{skipped.Clauses()} (dataset_id={plan.DatasetId})";
+        // Committed already: a client gone by now finds the dataset in the list, so the send may fail quietly.
+        await TrySendAsync(sink, new IngestEvent(IngestStages.Complete, imageCount, imageCount, message, plan.DatasetId));
+        plugins.IngestCompleted(plan, published);
+        return published;
+    }
+
+    /// <summary>Reads one annotation file into the staging tables and checks it (one part: R2's file, or one R36 split).</summary>
+    private async Task<(StagedFile Staged, StagedAnnotationCounts Annotations)> StagePartAsync(
+        IngestPlan plan, IngestPart part, IngestStaging staging, IngestProgress progress, CancellationToken cancellationToken)
+    {
+        var connection = staging.Connection;
         StagedFile staged;
         using (var parse = DataVisorTelemetry.ActivitySource.StartActivity("ingest.parse"))
         {
             var classification = plan.Format == IngestRequest.JsonlFormat;
-            staged = classification
-                ? await new JsonlFileStager(staging, progress).StageAsync(part, cancellationToken)
-                : await new CocoFileStager(staging, progress).StageAsync(part, cancellationToken);
+            try
+            {
+                staged = classification
+                    ? await new JsonlFileStager(staging, progress).StageAsync(part, cancellationToken)
+                    : await new CocoFileStager(staging, progress).StageAsync(part, cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new CocoFileException($"Cannot read {part.AnnotationPath}: {ex.Message}");
+            }
+
             staging.CompleteAppends();
             if (classification)
             {
@@ -120,7 +180,7 @@ public sealed partial class IngestService(
 
         if (staged.SkippedCategories > 0)
         {
-            LogCategoriesSkipped(logger, staged.SkippedCategories, plan.AnnotationPath);
+            LogCategoriesSkipped(logger, staged.SkippedCategories, part.AnnotationPath);
         }
 
         StagedAnnotationCounts annotations;
@@ -128,7 +188,7 @@ public sealed partial class IngestService(
         {
             if (StagedChecks.FindDuplicateImageId(connection, part.Index) is { } duplicate)
             {
-                throw new CocoFileException($"Duplicate image id '{duplicate}' in {plan.AnnotationPath}");
+                throw new CocoFileException($"Duplicate image id '{duplicate}' in {part.AnnotationPath}");
             }
 
             annotations = StagedChecks.CountAnnotations(connection, part.Index);
@@ -137,29 +197,28 @@ public sealed partial class IngestService(
         }
 
         await progress.ParsingFinishedAsync(annotations.Stored, cancellationToken);
+        return (staged, annotations);
+    }
 
+    /// <summary>The thumbnails stage of one part: pre-generation for that part's samples, resolved against its image folder (§5.4, D25).</summary>
+    private async Task GenerateThumbnailsAsync(DuckDB.NET.Data.DuckDBConnection connection, IngestPlan plan, IngestPart part, IngestProgress progress, CancellationToken cancellationToken)
+    {
         using (DataVisorTelemetry.ActivitySource.StartActivity("ingest.thumbnails"))
         {
             await thumbnails.RunStageAsync(connection, part.Index, plan.DatasetId, progress, cancellationToken);
         }
+    }
 
-        PublishedDataset published;
-        using (var commit = DataVisorTelemetry.ActivitySource.StartActivity("ingest.commit"))
-        {
-            published = await publisher.PublishAsync(connection, plan, cancellationToken);
-            commit?.SetTag("datavisor.ingest.images", published.ImageCount);
-            commit?.SetTag("datavisor.ingest.annotations", published.AnnotationCount);
-        }
+    /// <summary>Records left out of the dataset, by kind, reported as clauses of the completion messages (§5.4).</summary>
+    private readonly record struct SkippedRecords(long Orphans, long EscapingImages, long InvalidLines)
+    {
+        public static SkippedRecords operator +(SkippedRecords a, SkippedRecords b) =>
+            new(a.Orphans + b.Orphans, a.EscapingImages + b.EscapingImages, a.InvalidLines + b.InvalidLines);
 
-        var imageCount = (int)Math.Min(published.ImageCount, int.MaxValue);
-        var message = $"Ingestion complete: {published.ImageCount} images, {published.AnnotationCount} annotations"
-            + (annotations.Orphans > 0 ? $"; {annotations.Orphans} annotations skipped (no matching image)" : string.Empty)
-            + (staged.EscapingImages > 0 ? $"; {staged.EscapingImages} images skipped (file name outside the image directory)" : string.Empty)
-            + (staged.SkippedLines > 0 ? $"; {staged.SkippedLines} lines skipped (not a JSON object with a file name)" : string.Empty)
-            + $" (dataset_id={plan.DatasetId})";
-        // Committed already: a client gone by now finds the dataset in the list, so the send may fail quietly.
-        await TrySendAsync(sink, new IngestEvent(IngestStages.Complete, imageCount, imageCount, message, plan.DatasetId));
-        return published;
+        public string Clauses() =>
+            (Orphans > 0 ? $"; {Orphans} annotations skipped (no matching image)" : string.Empty)
+            + (EscapingImages > 0 ? $"; {EscapingImages} images skipped (file name outside the image directory)" : string.Empty)
+            + (InvalidLines > 0 ? $"; {InvalidLines} lines skipped (not a JSON object with a file name)" : string.Empty);
     }
 
     private static async Task TrySendAsync(IIngestEventSink sink, IngestEvent ingestEvent)

@@ -45,20 +45,24 @@ public sealed class IngestStaging : IDisposable
             is_crowd BOOLEAN NOT NULL,
             category_name VARCHAR
         );
+        CREATE OR REPLACE TEMP TABLE staged_sample_metadata (
+            part INTEGER NOT NULL,
+            sample_id VARCHAR NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            tags VARCHAR[] NOT NULL
+        );
         """;
 
     private readonly DuckDBConnection _connection;
     private DuckDBAppender? _categories;
     private DuckDBAppender? _images;
     private DuckDBAppender? _annotations;
+    private DuckDBAppender? _sampleMetadata;
 
-    private IngestStaging(DuckDBConnection connection)
-    {
-        _connection = connection;
-        _categories = connection.CreateAppender("staged_categories");
-        _images = connection.CreateAppender("staged_images");
-        _annotations = connection.CreateAppender("staged_annotations");
-    }
+    // Appenders open on first use, so the parts of a multi-split import can each be staged and then
+    // checked in SQL (which needs the appenders flushed) before the next part is read.
+    private IngestStaging(DuckDBConnection connection) => _connection = connection;
 
     public static IngestStaging Create(DuckDBConnection connection)
     {
@@ -74,19 +78,19 @@ public sealed class IngestStaging : IDisposable
     public DuckDBConnection Connection => _connection;
 
     public void AppendCategory(int part, long position, long categoryId, string name) =>
-        Open(_categories).CreateRow()
+        Open(ref _categories, "staged_categories").CreateRow()
             .AppendValue(part).AppendValue(position).AppendValue(categoryId).AppendValue(name)
             .EndRow();
 
     public void AppendImage(int part, long position, string sourceImageId, string sampleId, string fileName, string imageDir, string? split, int width, int height, bool skipped) =>
-        Open(_images).CreateRow()
+        Open(ref _images, "staged_images").CreateRow()
             .AppendValue(part).AppendValue(position).AppendValue(sourceImageId).AppendValue(sampleId)
             .AppendValue(fileName).AppendValue(imageDir).AppendValue(split).AppendValue(width).AppendValue(height)
             .AppendValue(skipped)
             .EndRow();
 
     public void AppendAnnotation(int part, in CocoAnnotation annotation, string? candidateId, double area) =>
-        Open(_annotations).CreateRow()
+        Open(ref _annotations, "staged_annotations").CreateRow()
             .AppendValue(part).AppendValue(annotation.Index).AppendValue(candidateId).AppendValue(annotation.ImageId)
             .AppendValue(annotation.CategoryId)
             .AppendValue(annotation.X).AppendValue(annotation.Y).AppendValue(annotation.Width).AppendValue(annotation.Height)
@@ -95,7 +99,7 @@ public sealed class IngestStaging : IDisposable
 
     /// <summary>A classification label: no box, area 0, the category named directly.</summary>
     public void AppendLabel(int part, long sequence, string candidateId, string imageId, string? label) =>
-        Open(_annotations).CreateRow()
+        Open(ref _annotations, "staged_annotations").CreateRow()
             .AppendValue(part).AppendValue(sequence).AppendValue(candidateId).AppendValue(imageId).AppendNullValue()
             .AppendValue(0d).AppendValue(0d).AppendValue(0d).AppendValue(0d)
             .AppendValue(0d).AppendValue(false).AppendValue(label)
@@ -119,27 +123,54 @@ public sealed class IngestStaging : IDisposable
         return command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Replaces the per-part label declarations with the sorted distinct labels of ALL parts, numbered from
+    /// 0: a multi-split classification import declares the union (D18). Call after <see cref="CompleteAppends"/>.
+    /// </summary>
+    public void DeclareLabelUnionAsCategories()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = """
+            DELETE FROM staged_categories;
+            INSERT INTO staged_categories (part, position, category_id, name)
+            SELECT 0, n, n, category_name FROM (
+                SELECT category_name, row_number() OVER (ORDER BY category_name) - 1 AS n
+                FROM (SELECT DISTINCT category_name FROM staged_annotations WHERE category_name IS NOT NULL)
+            );
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Metadata a plugin set on a staged sample; it replaces the staged size and tags at publish.</summary>
+    public void AppendSampleMetadata(int part, string sampleId, int width, int height, IReadOnlyList<string> tags) =>
+        Open(ref _sampleMetadata, "staged_sample_metadata").CreateRow()
+            .AppendValue(part).AppendValue(sampleId).AppendValue(width).AppendValue(height).AppendValue(tags)
+            .EndRow();
+
     /// <summary>Flushes the appenders; their rows are visible to SQL only after this.</summary>
     public void CompleteAppends()
     {
-        foreach (var appender in (DuckDBAppender?[])[_categories, _images, _annotations])
+        foreach (var appender in (DuckDBAppender?[])[_categories, _images, _annotations, _sampleMetadata])
         {
             appender?.Close();
             appender?.Dispose();
         }
 
-        _categories = _images = _annotations = null;
+        _categories = _images = _annotations = _sampleMetadata = null;
     }
 
     public void Dispose()
     {
-        foreach (var appender in (DuckDBAppender?[])[_categories, _images, _annotations])
+        foreach (var appender in (DuckDBAppender?[])[_categories, _images, _annotations, _sampleMetadata])
         {
             appender?.Dispose();
         }
 
         using var command = _connection.CreateCommand();
-        command.CommandText = "DROP TABLE IF EXISTS staged_categories; DROP TABLE IF EXISTS staged_images; DROP TABLE IF EXISTS staged_annotations;";
+        command.CommandText = """
+            DROP TABLE IF EXISTS staged_categories; DROP TABLE IF EXISTS staged_images;
+            DROP TABLE IF EXISTS staged_annotations; DROP TABLE IF EXISTS staged_sample_metadata;
+            """;
         try
         {
             command.ExecuteNonQuery();
@@ -150,6 +181,6 @@ public sealed class IngestStaging : IDisposable
         }
     }
 
-    private static DuckDBAppender Open(DuckDBAppender? appender) =>
-        appender ?? throw new InvalidOperationException("The staging appenders are already closed.");
+    private DuckDBAppender Open(ref DuckDBAppender? appender, string table) =>
+        appender ??= _connection.CreateAppender(table);
 }

@@ -66,6 +66,9 @@ public sealed class IngestValidationTests : IDisposable
         Assert.Equal(
             (HttpStatusCode.BadRequest, $"Annotation file not found: {missingFile}"),
             await PostAsync(Path.Combine(_bed.DataDir, "images", "..", "missing.json"), _bed.ImageDir + "/"));
+        // No file can have a NUL in its path: not found, never a 500 from path normalisation.
+        Assert.Equal((HttpStatusCode.BadRequest, $"Annotation file not found: {annotations}\0"), await PostAsync(annotations + "\0", _bed.ImageDir));
+        Assert.Equal((HttpStatusCode.BadRequest, $"Image directory not found: \0{_bed.ImageDir}"), await PostAsync(annotations, "\0" + _bed.ImageDir));
         Assert.Equal(0, await _bed.CountDatasetsAsync());
     }
 
