@@ -2,6 +2,8 @@ using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Ingestion;
+using DataVisor.Api.Samples;
+using DataVisor.Api.Statistics;
 using DataVisor.Api.Storage;
 using DataVisor.Api.Telemetry;
 using Microsoft.Extensions.Options;
@@ -24,6 +26,7 @@ public static class DataVisorServices
         services.AddHostedService<DatabaseLifetime>();
         services.AddDatasets();
         services.AddIngestion();
+        services.AddSampleBrowsing().AddStatistics();
         return services;
     }
 }

@@ -4,6 +4,8 @@ using DataVisor.Api.Datasets;
 using DataVisor.Api.Health;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Ingestion;
+using DataVisor.Api.Samples;
+using DataVisor.Api.Statistics;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -42,6 +44,7 @@ app.MapDefaultEndpoints();
 app.MapHealth();
 app.MapDatasets();
 app.MapIngestion();
+app.MapSamples().MapStatistics();
 
 await app.RunAsync();
 

@@ -1,3 +1,4 @@
+using DataVisor.Api.Samples;
 using DuckDB.NET.Data;
 
 namespace DataVisor.Api.Ingestion;
@@ -33,6 +34,10 @@ public sealed class IngestPublisher
                 var annotations = Execute(connection, InsertAnnotations, plan.DatasetId);
                 Execute(connection, InsertCategories, plan.DatasetId);
                 var categories = CountCategories(connection, plan.DatasetId);
+
+                // Derived browsing rows (sort ranks, category membership, counts) commit with the data.
+                BrowseIndex.ComputeSortRanks(connection, plan.DatasetId);
+                BrowseIndex.RefreshAnnotations(connection, plan.DatasetId);
 
                 // The last moment a disconnect or shutdown can still undo the ingest.
                 cancellationToken.ThrowIfCancellationRequested();

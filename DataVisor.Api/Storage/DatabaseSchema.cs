@@ -69,6 +69,24 @@ public static class DatabaseSchema
             label VARCHAR NOT NULL,
             created_at TIMESTAMP NOT NULL
         );
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS rank_id BIGINT;
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS rank_file_name BIGINT;
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS rank_width BIGINT;
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS rank_height BIGINT;
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS rank_split BIGINT;
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS rank_split_desc BIGINT;
+        CREATE TABLE IF NOT EXISTS sample_categories (
+            dataset_id VARCHAR NOT NULL,
+            category_name VARCHAR NOT NULL,
+            sample_id VARCHAR NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS annotation_counts (
+            dataset_id VARCHAR NOT NULL,
+            split VARCHAR,
+            category_name VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            annotation_count BIGINT NOT NULL
+        );
         """;
 
     public static void EnsureCreated(DuckDBConnection connection)
