@@ -36,7 +36,7 @@ public sealed class IngestPublisher
                 var categories = CountCategories(connection, plan.DatasetId);
 
                 // Derived browsing rows (sort ranks, category membership, counts) commit with the data.
-                BrowseIndex.ComputeSortRanks(connection, plan.DatasetId);
+                BrowseIndex.ComputeSampleKeys(connection, plan.DatasetId);
                 BrowseIndex.RefreshAnnotations(connection, plan.DatasetId);
 
                 // The last moment a disconnect or shutdown can still undo the ingest.

@@ -11,7 +11,7 @@ namespace DataVisor.Api.Samples;
 /// <remarks>
 /// Every write that changes a dataset's annotations (ingest, prediction import or delete, annotation
 /// create/edit/delete) MUST call <see cref="RefreshAnnotations"/> inside its own transaction, before it
-/// commits; ingest also calls <see cref="ComputeSortRanks"/> once after inserting the samples. Sort
+/// commits; ingest also calls <see cref="ComputeSampleKeys"/> once after inserting the samples. Sort
 /// ranks depend only on id, file_name, width, height and split, which never change after ingest, so tag
 /// edits need no refresh: tag filters and facets read <c>samples.tags</c> directly.
 /// </remarks>
@@ -21,14 +21,17 @@ public static class BrowseIndex
     /// Numbers the dataset's samples 1…n once per sort key, in the listing order of contract §4.3: the key
     /// ascending (ordinal for strings), ties by id ascending. Descending pages read the same ranks
     /// backwards, which reverses the tie-break too, as the contract wants. Split is the exception (null
-    /// last in both directions), so it has a second rank for the descending order.
+    /// last in both directions), so it has a second rank for the descending order. Also stores the
+    /// lower-cased file name the search filter compares with. Run it after the samples are inserted and
+    /// before <see cref="RefreshAnnotations"/>, which copies the ranks.
     /// </summary>
-    public static void ComputeSortRanks(DuckDBConnection connection, string datasetId)
+    public static void ComputeSampleKeys(DuckDBConnection connection, string datasetId)
     {
         Execute(connection, """
             UPDATE samples SET
                 rank_id = r.rank_id, rank_file_name = r.rank_file_name, rank_width = r.rank_width,
-                rank_height = r.rank_height, rank_split = r.rank_split, rank_split_desc = r.rank_split_desc
+                rank_height = r.rank_height, rank_split = r.rank_split, rank_split_desc = r.rank_split_desc,
+                file_name_folded = lower(samples.file_name)
             FROM (
                 SELECT id,
                        row_number() OVER (ORDER BY id) AS rank_id,
@@ -44,33 +47,46 @@ public static class BrowseIndex
     }
 
     /// <summary>
-    /// Rebuilds the dataset's category membership and annotation counts from its annotations. Cost is one
-    /// pass over the dataset's annotations (about a second at 10M rows), so call it once per write, not
-    /// per annotation.
+    /// Rebuilds the dataset's category membership (one row per distinct category and sample, carrying the
+    /// sample's split and sort ranks so a category filter needs no join) and its per-(split, category,
+    /// source) annotation counts, in one pass over the dataset's annotations (tens of seconds at 10M rows
+    /// on a busy 2-core machine), so call it once per write, not per annotation.
     /// </summary>
     public static void RefreshAnnotations(DuckDBConnection connection, string datasetId)
     {
         Execute(connection, "DELETE FROM sample_categories WHERE dataset_id = $dataset_id", datasetId);
         Execute(connection, "DELETE FROM annotation_counts WHERE dataset_id = $dataset_id", datasetId);
-
-        // Ordered by category so each category's rows sit together and row-group min/max pruning applies.
         Execute(connection, """
-            INSERT INTO sample_categories (dataset_id, category_name, sample_id)
-            SELECT DISTINCT $dataset_id, category_name, sample_id
+            CREATE OR REPLACE TEMP TABLE browse_refresh AS
+            SELECT sample_id, category_name, source, count(*) AS annotation_count
             FROM annotations WHERE dataset_id = $dataset_id
-            ORDER BY category_name, sample_id
-            """, datasetId);
-        Execute(connection, """
-            INSERT INTO annotation_counts (dataset_id, split, category_name, source, annotation_count)
-            WITH per_sample AS (
-                SELECT sample_id, category_name, source, count(*) AS n
-                FROM annotations WHERE dataset_id = $dataset_id
-                GROUP BY ALL
-            )
-            SELECT $dataset_id, s.split, p.category_name, p.source, sum(p.n)
-            FROM per_sample p JOIN samples s ON s.dataset_id = $dataset_id AND s.id = p.sample_id
             GROUP BY ALL
             """, datasetId);
+        try
+        {
+            // Ordered by category so each category's rows sit together and row-group min/max pruning applies.
+            Execute(connection, """
+                INSERT INTO sample_categories
+                    (dataset_id, category_name, sample_id, split, rank_id, rank_file_name, rank_width, rank_height, rank_split, rank_split_desc)
+                SELECT $dataset_id, m.category_name, s.id, s.split,
+                       s.rank_id, s.rank_file_name, s.rank_width, s.rank_height, s.rank_split, s.rank_split_desc
+                FROM (SELECT DISTINCT category_name, sample_id FROM browse_refresh) m
+                JOIN samples s ON s.dataset_id = $dataset_id AND s.id = m.sample_id
+                ORDER BY m.category_name, s.rank_id
+                """, datasetId);
+            Execute(connection, """
+                INSERT INTO annotation_counts (dataset_id, split, category_name, source, annotation_count)
+                SELECT $dataset_id, s.split, r.category_name, r.source, sum(r.annotation_count)
+                FROM browse_refresh r JOIN samples s ON s.dataset_id = $dataset_id AND s.id = r.sample_id
+                GROUP BY s.split, r.category_name, r.source
+                """, datasetId);
+        }
+        finally
+        {
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TABLE IF EXISTS temp.browse_refresh";
+            drop.ExecuteNonQuery();
+        }
     }
 
     private static void Execute(DuckDBConnection connection, string sql, string datasetId)

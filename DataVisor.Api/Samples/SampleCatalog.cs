@@ -52,16 +52,24 @@ public sealed class SampleCatalog(DuckDbDatabase database)
 
     private static (List<Sample>, long) ListFiltered(DuckDBConnection connection, SampleFilter filter, SampleOrder order, long offset, long limit)
     {
-        var where = Where(filter);
+        var rank = order.RankColumn;
         var buckets = new List<(long Bucket, long Count)>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"""
-                SELECT s.{order.RankColumn} // {BucketSize} AS bucket, count(*) FROM samples s
-                WHERE {where}
-                GROUP BY bucket
-                ORDER BY bucket {(order.Descending ? "DESC" : "ASC")}
-                """;
+            // A category filter counts from the membership rows alone (they carry split and ranks); only
+            // filters on mutable or wide sample columns reach back into samples.
+            command.CommandText = filter.Category is null
+                ? $"""
+                    SELECT s.{rank} // {BucketSize} AS bucket, count(*) FROM samples s
+                    WHERE {SampleConditions(filter, includeSplit: true)}
+                    GROUP BY bucket
+                    """
+                : $"""
+                    SELECT m.{rank} // {BucketSize} AS bucket, count(*) FROM sample_categories m
+                    WHERE {MembershipConditions(filter)}
+                      {(HasSampleOnlyFilters(filter) ? $"AND m.rank_id IN (SELECT s.rank_id FROM samples s WHERE {SampleConditions(filter, includeSplit: false)})" : "")}
+                    GROUP BY bucket
+                    """;
             AddFilterParameters(command, filter);
             using var reader = command.ExecuteReader();
             while (reader.Read())
@@ -70,6 +78,7 @@ public sealed class SampleCatalog(DuckDbDatabase database)
             }
         }
 
+        buckets.Sort((a, b) => order.Descending ? b.Bucket.CompareTo(a.Bucket) : a.Bucket.CompareTo(b.Bucket));
         var total = buckets.Sum(b => b.Count);
         if (offset >= total)
         {
@@ -81,13 +90,10 @@ public sealed class SampleCatalog(DuckDbDatabase database)
         long? first = null, lastBucket = null;
         foreach (var (bucket, count) in buckets)
         {
-            if (first is null)
+            if (first is null && before + count > offset)
             {
-                if (before + count > offset)
-                {
-                    first = bucket;
-                    skip = offset - before;
-                }
+                first = bucket;
+                skip = offset - before;
             }
 
             before += count;
@@ -103,10 +109,15 @@ public sealed class SampleCatalog(DuckDbDatabase database)
 
         var (lowBucket, highBucket) = order.Descending ? (lastBucket!.Value, first!.Value) : (first!.Value, lastBucket!.Value);
         using var page = connection.CreateCommand();
+        var categoryCondition = filter.Category is null ? "" : $"""
+            AND s.{rank} IN (SELECT m.{rank} FROM sample_categories m
+                             WHERE {MembershipConditions(filter)} AND m.{rank} BETWEEN $low AND $high)
+            """;
         page.CommandText = $"""
             SELECT {SampleColumns} FROM samples s
-            WHERE {where} AND s.{order.RankColumn} BETWEEN $low AND $high
-            ORDER BY s.{order.RankColumn} {(order.Descending ? "DESC" : "ASC")}
+            WHERE {SampleConditions(filter, includeSplit: true)} AND s.{rank} BETWEEN $low AND $high
+              {categoryCondition}
+            ORDER BY s.{rank} {(order.Descending ? "DESC" : "ASC")}
             LIMIT $limit OFFSET $skip
             """;
         AddFilterParameters(page, filter);
@@ -117,19 +128,26 @@ public sealed class SampleCatalog(DuckDbDatabase database)
         return (ReadSamples(page), total);
     }
 
-    /// <summary>The AND of the active filters over <c>samples s</c>; values are always parameters.</summary>
-    private static string Where(SampleFilter filter)
+    private static bool HasSampleOnlyFilters(SampleFilter filter) =>
+        filter.Search is not null || filter.Tags.Count > 0 || filter.SampleIds.Count > 0;
+
+    /// <summary>The category (and split) filter over <c>sample_categories m</c>.</summary>
+    private static string MembershipConditions(SampleFilter filter) =>
+        "m.dataset_id = $dataset_id AND m.category_name = $category" + (filter.Split is null ? "" : " AND m.split = $split");
+
+    /// <summary>The AND of the sample-column filters over <c>samples s</c>; values are always parameters.</summary>
+    private static string SampleConditions(SampleFilter filter, bool includeSplit)
     {
         var clauses = new List<string> { "s.dataset_id = $dataset_id" };
-        if (filter.Split is not null)
+        if (includeSplit && filter.Split is not null)
         {
             clauses.Add("s.split = $split");
         }
 
         if (filter.Search is not null)
         {
-            // A plain substring test, so % and _ are literal (D23).
-            clauses.Add("contains(lower(s.file_name), lower($search))");
+            // A plain substring test, so % and _ are literal (D23); the folded name is stored at ingest.
+            clauses.Add("contains(s.file_name_folded, lower($search))");
         }
 
         if (filter.Tags.Count > 0)
@@ -140,14 +158,6 @@ public sealed class SampleCatalog(DuckDbDatabase database)
         if (filter.SampleIds.Count > 0)
         {
             clauses.Add("s.id IN (SELECT unnest($sample_ids))");
-        }
-
-        if (filter.Category is not null)
-        {
-            clauses.Add("""
-                s.id IN (SELECT c.sample_id FROM sample_categories c
-                         WHERE c.dataset_id = $dataset_id AND c.category_name = $category)
-                """);
         }
 
         return string.Join(" AND ", clauses);

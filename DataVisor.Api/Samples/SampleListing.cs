@@ -14,7 +14,7 @@ public sealed record SampleFilter(
 
 /// <summary>
 /// A listing order as a stored rank column read forwards or backwards (see
-/// <see cref="BrowseIndex.ComputeSortRanks"/>). <see cref="RankColumn"/> always comes from this allow-list.
+/// <see cref="BrowseIndex.ComputeSampleKeys"/>). <see cref="RankColumn"/> always comes from this allow-list.
 /// </summary>
 public sealed record SampleOrder(string RankColumn, bool Descending)
 {

@@ -59,7 +59,7 @@ public sealed class BrowseTestData : IAsyncLifetime
                   ('p1', $dataset_id, '5', 'person', 1, 1, 2, 2, 4, false, 'run_a', 0.9, 100),
                   ('p2', $dataset_id, '1', 'cat', 2, 2, 3, 3, 9, false, 'run_a', NULL, 101)
                 """, DatasetId);
-            BrowseIndex.ComputeSortRanks(connection, DatasetId);
+            BrowseIndex.ComputeSampleKeys(connection, DatasetId);
             BrowseIndex.RefreshAnnotations(connection, DatasetId);
         });
     }
