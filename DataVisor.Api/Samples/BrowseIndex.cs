@@ -89,6 +89,61 @@ public static class BrowseIndex
         }
     }
 
+    /// <summary>
+    /// For single-annotation edits (R38–R41), cheaper than <see cref="RefreshAnnotations"/>: call once per
+    /// created (+1), deleted (-1) or re-labelled (-1 old, +1 new) annotation, then
+    /// <see cref="RefreshSampleCategories"/> for the sample, inside the edit's transaction.
+    /// </summary>
+    public static void AdjustAnnotationCount(DuckDBConnection connection, string datasetId, string sampleId, string categoryName, string source, long delta)
+    {
+        var parameters = new Dictionary<string, object>
+        {
+            ["dataset_id"] = datasetId, ["sample_id"] = sampleId, ["category_name"] = categoryName, ["source"] = source, ["delta"] = delta,
+        };
+        Execute(connection, """
+            UPDATE annotation_counts SET annotation_count = annotation_count + $delta
+            WHERE dataset_id = $dataset_id AND category_name = $category_name AND source = $source
+              AND split IS NOT DISTINCT FROM (SELECT split FROM samples WHERE dataset_id = $dataset_id AND id = $sample_id)
+            """, parameters);
+        Execute(connection, """
+            INSERT INTO annotation_counts (dataset_id, split, category_name, source, annotation_count)
+            SELECT $dataset_id, s.split, $category_name, $source, $delta
+            FROM samples s
+            WHERE s.dataset_id = $dataset_id AND s.id = $sample_id AND $delta > 0
+              AND NOT EXISTS (SELECT 1 FROM annotation_counts c
+                              WHERE c.dataset_id = $dataset_id AND c.category_name = $category_name
+                                AND c.source = $source AND c.split IS NOT DISTINCT FROM s.split)
+            """, parameters);
+        Execute(connection, "DELETE FROM annotation_counts WHERE dataset_id = $dataset_id AND annotation_count <= 0", datasetId);
+    }
+
+    /// <summary>Recomputes one sample's category membership from its current annotations.</summary>
+    public static void RefreshSampleCategories(DuckDBConnection connection, string datasetId, string sampleId)
+    {
+        var parameters = new Dictionary<string, object> { ["dataset_id"] = datasetId, ["sample_id"] = sampleId };
+        Execute(connection, "DELETE FROM sample_categories WHERE dataset_id = $dataset_id AND sample_id = $sample_id", parameters);
+        Execute(connection, """
+            INSERT INTO sample_categories
+                (dataset_id, category_name, sample_id, split, rank_id, rank_file_name, rank_width, rank_height, rank_split, rank_split_desc)
+            SELECT $dataset_id, m.category_name, s.id, s.split,
+                   s.rank_id, s.rank_file_name, s.rank_width, s.rank_height, s.rank_split, s.rank_split_desc
+            FROM (SELECT DISTINCT category_name FROM annotations WHERE dataset_id = $dataset_id AND sample_id = $sample_id) m
+            CROSS JOIN (SELECT * FROM samples WHERE dataset_id = $dataset_id AND id = $sample_id) s
+            """, parameters);
+    }
+
+    private static void Execute(DuckDBConnection connection, string sql, Dictionary<string, object> parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.Add(new DuckDBParameter(name, value));
+        }
+
+        command.ExecuteNonQuery();
+    }
+
     private static void Execute(DuckDBConnection connection, string sql, string datasetId)
     {
         using var command = connection.CreateCommand();
