@@ -58,12 +58,14 @@ public sealed class IngestPublisher
         }
     }
 
+    // Stored in ordinal id order, the default listing order (R8), so that row-group min/max pruning
+    // serves an id-sorted page from one row group; `position` keeps the ingest order.
     private const string InsertSamples = """
         INSERT INTO samples (dataset_id, id, file_name, image_dir, width, height, split, tags, source_image_id, position)
         SELECT $dataset_id, sample_id, file_name, image_dir, width, height, split, CAST([] AS VARCHAR[]), source_image_id, position
         FROM staged_images
         WHERE NOT skipped
-        ORDER BY part, position
+        ORDER BY sample_id
         """;
 
     // Detection annotations name their category through the file's declared ids; classification labels

@@ -29,7 +29,8 @@ public sealed class SampleCatalog(DuckDbDatabase database)
 
     private static (List<Sample>, long) ListUnfiltered(DuckDBConnection connection, string datasetId, SampleOrder order, long offset, long limit)
     {
-        var total = Scalar(connection, "SELECT count(*) FROM samples WHERE dataset_id = $dataset_id", datasetId);
+        // image_count holds after every mutation (contract §2.1, D7), and reading it costs no scan.
+        var total = Scalar(connection, "SELECT coalesce(max(image_count), 0) FROM datasets WHERE id = $dataset_id", datasetId);
         if (offset >= total)
         {
             return ([], total);
