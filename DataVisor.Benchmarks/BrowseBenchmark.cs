@@ -190,6 +190,10 @@ public static class BrowseBenchmark
         Report("R9 filter-facets", Time(() => catalog.Facets(DatasetId)));
         Report("R18 statistics", Time(() => statistics.Read(DatasetId, null)));
         Report("R18 statistics?split=val", Time(() => statistics.Read(DatasetId, "val")));
+        var annotations = new AnnotationReader(database);
+        var pageIds = catalog.List(Filter(), SampleOrder.For("file_name", "asc"), 500_000, 50).Items.Select(i => i.Id).ToList();
+        Report("R12 batch-annotations, 50 samples", Time(() => annotations.ForSamples(DatasetId, pageIds, [])));
+        Report("R13 annotations of one sample", Time(() => annotations.ForSample(DatasetId, pageIds[0], [])));
         Calibrate(database);
     }
 
