@@ -45,4 +45,20 @@ public sealed class BrowseIndexMaintenanceTests : IAsyncLifetime
         Assert.Equal(train, (await _data.GetAsync($"/datasets/{datasetId}/statistics?split=train")).ToString());
         Assert.Equal(["4"], (await _data.ListAsync("category=zebra&sort_by=split&sort_dir=desc")).Ids);
     }
+
+    [Fact]
+    public async Task DatasetDeleteRemovesTheBrowseIndex()
+    {
+        using (var client = _data.Bed.Api.CreateClient())
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, (await client.DeleteAsync($"/datasets/{_data.DatasetId}")).StatusCode);
+        }
+
+        var facets = await _data.GetAsync($"/samples/filter-facets?dataset_id={_data.DatasetId}");
+        Assert.All(facets.EnumerateObject(), p => Assert.Equal(0, p.Value.GetArrayLength()));
+        Assert.Equal(0L, (await _data.ListAsync("category=cat")).Total);
+        Assert.Equal(
+            [0L, 0L],
+            _data.Bed.Query("SELECT (SELECT count(*) FROM sample_categories), (SELECT count(*) FROM annotation_counts)").Single());
+    }
 }
