@@ -4,6 +4,8 @@ using DataVisor.Api.Datasets;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
+using DataVisor.Api.Samples;
+using DataVisor.Api.Statistics;
 using DataVisor.Api.Storage;
 using DataVisor.Api.Tags;
 using DataVisor.Api.Telemetry;
@@ -34,6 +36,7 @@ public static class DataVisorServices
         services.AddAnnotationEditing();
         services.AddImages();
         services.AddHostedService<DataVisor.Api.Demo.DemoDatasetSeeder>();
+        services.AddSampleBrowsing().AddStatistics();
         return services;
     }
 }

@@ -8,6 +8,8 @@ using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
 using DataVisor.Api.Tags;
 using DataVisor.Api.Views;
+using DataVisor.Api.Samples;
+using DataVisor.Api.Statistics;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -50,6 +52,7 @@ app.MapTags();
 app.MapViews();
 app.MapAnnotationEditing();
 app.MapImages();
+app.MapSamples().MapStatistics();
 
 await app.RunAsync();
 
