@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace DataVisor.Api.Embeddings;
 
 /// <summary>What a caller may know about an embedding model before loading it.</summary>
@@ -51,10 +53,10 @@ internal sealed class EmbeddingModelRegistry : IDisposable
 
     public IReadOnlyList<EmbeddingModelDescriptor> Models => [.. _models.Values.Select(entry => entry.Descriptor)];
 
-    public bool TryGetDescriptor(string name, out EmbeddingModelDescriptor descriptor)
+    public bool TryGetDescriptor(string name, [MaybeNullWhen(false)] out EmbeddingModelDescriptor descriptor)
     {
         var found = _models.TryGetValue(name, out var entry);
-        descriptor = entry.Descriptor!;
+        descriptor = found ? entry.Descriptor : null;
         return found;
     }
 

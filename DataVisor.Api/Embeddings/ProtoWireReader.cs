@@ -74,11 +74,7 @@ internal ref struct ProtoWireReader(ReadOnlySpan<byte> buffer)
 
     public string ReadString() => System.Text.Encoding.UTF8.GetString(ReadLengthDelimited());
 
-    public float ReadFixed32Float()
-    {
-        var value = BitConverter.ToSingle(Take(4));
-        return value;
-    }
+    public float ReadFixed32Float() => BitConverter.ToSingle(Take(4));
 
     /// <summary>A repeated int64 field, whether written packed (one length-delimited run) or one value per tag.</summary>
     public void ReadInt64s(WireType wireType, List<long> into)

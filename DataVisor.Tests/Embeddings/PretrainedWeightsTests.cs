@@ -85,6 +85,19 @@ public sealed class PretrainedWeightsTests(PretrainedModelFixture fixture) : ICl
         Assert.Equal(graph.Initializers.Values.Sum(tensor => (long)tensor.Values.Length), parameterCount);
     }
 
+    [Fact]
+    public void The_registry_describes_the_built_in_model_without_loading_it()
+    {
+        using var registry = new EmbeddingModelRegistry(EmbeddingModelRegistry.DefaultBuiltInModelDirectory);
+
+        Assert.True(registry.TryGetDescriptor("resnet18-imagenet", out var descriptor));
+        Assert.Equal(512, descriptor.Dimension);
+        Assert.Contains("BGR", descriptor.Preprocessing, StringComparison.Ordinal);
+        Assert.Equal([descriptor], registry.Models);
+        Assert.False(registry.TryGetDescriptor("resnet50", out _));
+        Assert.Throws<KeyNotFoundException>(() => registry.Load("resnet50"));
+    }
+
     private float[] Preprocess(SKBitmap[] images)
     {
         var batch = new float[images.Length * ImagePreprocessor.ValuesPerImage];
