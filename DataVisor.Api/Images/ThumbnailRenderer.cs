@@ -161,7 +161,7 @@ public static class ThumbnailRenderer
     }
 
     /// <summary>Maps stored pixels of a <paramref name="width"/>×<paramref name="height"/> image to the displayed orientation.</summary>
-    private static SKMatrix OrientationMatrix(SKEncodedOrigin origin, int width, int height) => origin switch
+    internal static SKMatrix OrientationMatrix(SKEncodedOrigin origin, int width, int height) => origin switch
     {
         SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, width, 0, 1, 0, 0, 0, 1),
         SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, width, 0, -1, height, 0, 0, 1),

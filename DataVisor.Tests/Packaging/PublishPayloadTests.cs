@@ -30,6 +30,11 @@ public sealed partial class PublishPayloadTests(PublishedApi published, ITestOut
             Assert.True(published.Files.Any(f => f.Name == name), $"{name} is missing from the publish output:\n{Listing()}");
         }
 
+        // The embedding model's files ship; the package they come from contributes no assembly (no ML.NET, no ONNX Runtime).
+        Assert.Contains(published.Files, f => f.RelativePath == "models/ResNet18.onnx");
+        Assert.Contains(published.Files, f => f.RelativePath == "models/ResNetPreprocess.onnx");
+        Assert.DoesNotContain(published.Files, f => f.Name.StartsWith("Microsoft.ML", StringComparison.OrdinalIgnoreCase));
+
         var libtorch = published.Files.First(f => f.Name == "libtorch_cpu.so");
         output.WriteLine($"publish: {published.TotalBytes} bytes ({published.TotalBytes / 1e6:F1} MB) in {published.Files.Count} files, {published.PublishDuration.TotalSeconds:F0} s");
         output.WriteLine($"libtorch_cpu.so: {libtorch.Bytes} bytes ({libtorch.Bytes / 1e6:F1} MB)");
