@@ -4,6 +4,7 @@ using DataVisor.Api.Datasets;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
+using DataVisor.Api.Predictions;
 using DataVisor.Api.Storage;
 using DataVisor.Api.Tags;
 using DataVisor.Api.Telemetry;
@@ -33,6 +34,7 @@ public static class DataVisorServices
         services.AddViews();
         services.AddAnnotationEditing();
         services.AddImages();
+        services.AddPredictions();
         services.AddHostedService<DataVisor.Api.Demo.DemoDatasetSeeder>();
         return services;
     }

@@ -6,6 +6,7 @@ using DataVisor.Api.Health;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
+using DataVisor.Api.Predictions;
 using DataVisor.Api.Tags;
 using DataVisor.Api.Views;
 using Scalar.AspNetCore;
@@ -50,6 +51,7 @@ app.MapTags();
 app.MapViews();
 app.MapAnnotationEditing();
 app.MapImages();
+app.MapPredictions();
 
 await app.RunAsync();
 
