@@ -2,6 +2,7 @@ using DataVisor.Api;
 using DataVisor.Api.Annotations;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
+using DataVisor.Api.Evaluation;
 using DataVisor.Api.Health;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
@@ -52,6 +53,7 @@ app.MapViews();
 app.MapAnnotationEditing();
 app.MapImages();
 app.MapPredictions();
+app.MapEvaluation();
 
 await app.RunAsync();
 
