@@ -5,6 +5,8 @@ using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
 using DataVisor.Api.Predictions;
+using DataVisor.Api.Samples;
+using DataVisor.Api.Statistics;
 using DataVisor.Api.Storage;
 using DataVisor.Api.Tags;
 using DataVisor.Api.Telemetry;
@@ -36,6 +38,7 @@ public static class DataVisorServices
         services.AddImages();
         services.AddPredictions();
         services.AddHostedService<DataVisor.Api.Demo.DemoDatasetSeeder>();
+        services.AddSampleBrowsing().AddStatistics();
         return services;
     }
 }

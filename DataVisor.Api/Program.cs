@@ -10,6 +10,8 @@ using DataVisor.Api.Ingestion;
 using DataVisor.Api.Predictions;
 using DataVisor.Api.Tags;
 using DataVisor.Api.Views;
+using DataVisor.Api.Samples;
+using DataVisor.Api.Statistics;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -54,6 +56,7 @@ app.MapAnnotationEditing();
 app.MapImages();
 app.MapPredictions();
 app.MapEvaluation();
+app.MapSamples().MapStatistics();
 
 await app.RunAsync();
 

@@ -6,6 +6,8 @@ var benchmarks = new Dictionary<string, (Func<string[], Task<int>> Run, string H
 {
     ["ingest"] = (IngestBenchmark.RunAsync, "[--images N] [--annotations-per-image K] [--repeat R]   COCO ingest (R2) vs reading the file with System.Text.Json"),
     ["thumbnails"] = (ThumbnailBenchmark.RunAsync, "[--images N]   cold thumbnail generation and cache-hit latency of R14"),
+    ["browse"] = (BrowseBenchmark.RunAsync, "[samples=1000000] [annotations-per-sample=10] [kept-database-path]   /samples pages, facets and statistics"),
+    ["probe"] = (BrowseBenchmark.ProbeAsync, "<kept-database-path> <sql>   time one query against a kept browse database"),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

@@ -1,3 +1,4 @@
+using DataVisor.Api.Samples;
 using DataVisor.Api.Storage;
 using DuckDB.NET.Data;
 
@@ -19,9 +20,12 @@ public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gat
                 return EditRejection.EmptyCategory;
             }
 
+            var previous = CategoryOf(connection, annotationId);
             connection.Execute("UPDATE annotations SET category_name = $name WHERE id = $id", ("name", categoryName), ("id", annotationId));
             UpdateCounters(connection, target.DatasetId);
-            OnAnnotationCategoriesChanged(connection, target.DatasetId, target.SampleId);
+            BrowseIndex.AdjustAnnotationCount(connection, target.DatasetId, target.SampleId, previous, GroundTruth, -1);
+            BrowseIndex.AdjustAnnotationCount(connection, target.DatasetId, target.SampleId, categoryName, GroundTruth, +1);
+            BrowseIndex.RefreshSampleCategories(connection, target.DatasetId, target.SampleId);
             return null;
         });
 
@@ -45,6 +49,7 @@ public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gat
     public Task<EditRejection?> DeleteAsync(string annotationId, CancellationToken cancellationToken) =>
         EditAsync(annotationId, cancellationToken, (connection, target) =>
         {
+            var previous = CategoryOf(connection, annotationId);
             connection.Execute("DELETE FROM annotations WHERE id = $id", ("id", annotationId));
             connection.Execute("DELETE FROM annotation_triage WHERE dataset_id = $dataset_id AND annotation_id = $id", ("dataset_id", target.DatasetId), ("id", annotationId));
             // §2.5/D16: `triage:annotated` is present exactly while the sample has an override; the
@@ -57,7 +62,8 @@ public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gat
                 """,
                 ("dataset_id", target.DatasetId), ("sample_id", target.SampleId));
             UpdateCounters(connection, target.DatasetId);
-            OnAnnotationCategoriesChanged(connection, target.DatasetId, target.SampleId);
+            BrowseIndex.AdjustAnnotationCount(connection, target.DatasetId, target.SampleId, previous, GroundTruth, -1);
+            BrowseIndex.RefreshSampleCategories(connection, target.DatasetId, target.SampleId);
             return null;
         });
 
@@ -92,7 +98,8 @@ public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gat
             ("id", id), ("dataset_id", request.DatasetId), ("sample_id", request.SampleId), ("category_name", request.CategoryName),
             ("x", box.X), ("y", box.Y), ("w", box.Width), ("h", box.Height), ("area", box.Area));
         UpdateCounters(connection, request.DatasetId);
-        OnAnnotationCategoriesChanged(connection, request.DatasetId, request.SampleId);
+        BrowseIndex.AdjustAnnotationCount(connection, request.DatasetId, request.SampleId, request.CategoryName, GroundTruth, +1);
+        BrowseIndex.RefreshSampleCategories(connection, request.DatasetId, request.SampleId);
         transaction.Commit();
         return (id, null);
     }
@@ -142,12 +149,8 @@ public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gat
             """,
             ("dataset_id", datasetId));
 
-    // REVIEW: browsing may keep a per-dataset category → sample membership index maintained at ingest. It is
-    // not on this branch; when it exists, refresh the sample's entries here (same connection and transaction)
-    // so `GET /samples?category=` and the facets follow edits. The lead wires it at merge.
-#pragma warning disable IDE0060 // Parameters are the hook's contract for the index refresh above.
-    private static void OnAnnotationCategoriesChanged(DuckDBConnection connection, string datasetId, string sampleId)
-    {
-    }
-#pragma warning restore IDE0060
+    private const string GroundTruth = "ground_truth";
+
+    private static string CategoryOf(DuckDBConnection connection, string annotationId) =>
+        (string)connection.Scalar("SELECT category_name FROM annotations WHERE id = $id", ("id", annotationId))!;
 }

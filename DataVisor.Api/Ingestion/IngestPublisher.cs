@@ -1,3 +1,4 @@
+using DataVisor.Api.Samples;
 using DataVisor.Api.Storage;
 using DuckDB.NET.Data;
 
@@ -31,6 +32,10 @@ public sealed class IngestPublisher(RowUpdateGate gate)
             Execute(connection, InsertCategories, plan.DatasetId);
             var categories = CountCategories(connection, plan.DatasetId);
 
+            // Derived browsing rows (sort ranks, category membership, counts) commit with the data.
+            BrowseIndex.ComputeSampleKeys(connection, plan.DatasetId);
+            BrowseIndex.RefreshAnnotations(connection, plan.DatasetId);
+
             // The last moment a disconnect or shutdown can still undo the ingest.
             cancellationToken.ThrowIfCancellationRequested();
             var createdAt = DateTime.UtcNow;
@@ -45,6 +50,8 @@ public sealed class IngestPublisher(RowUpdateGate gate)
         }
     }
 
+    // Stored in ordinal id order, the default listing order (R8), so that row-group min/max pruning
+    // serves an id-sorted page from one row group; `position` keeps the ingest order.
     private const string InsertSamples = """
         INSERT INTO samples (dataset_id, id, file_name, image_dir, width, height, split, tags, source_image_id, position)
         WITH part_offsets AS (
@@ -59,7 +66,7 @@ public sealed class IngestPublisher(RowUpdateGate gate)
         JOIN part_offsets o ON o.part = i.part
         LEFT JOIN staged_sample_metadata m ON m.part = i.part AND m.sample_id = i.sample_id
         WHERE NOT i.skipped
-        ORDER BY i.part, i.position
+        ORDER BY i.sample_id
         """;
 
     // Detection annotations name their category through the file's declared ids; classification labels

@@ -100,7 +100,13 @@ public sealed partial class PredictionImporter(DuckDbDatabase database, Predicti
         }
 
         staging.CompleteAppends();
-        var (stored, matchedFiles) = await runs.ReplaceAsync(connection, datasetId, runName, request.Split, request.Format, cancellationToken);
+        var replaced = await runs.ReplaceAsync(connection, datasetId, runName, request.Split, request.Format, cancellationToken);
+        if (replaced is not { } counts)
+        {
+            return PredictionImportOutcome.Refused(StatusCodes.Status404NotFound, "Dataset not found");
+        }
+
+        var (stored, matchedFiles) = counts;
         var skipped = request.Format == PredictionFormat.DetectionAnnotation ? items - matchedFiles : items - stored;
         LogImported(logger, datasetId, runName, stored, skipped);
         var message = skipped > 0

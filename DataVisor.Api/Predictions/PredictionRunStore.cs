@@ -1,3 +1,4 @@
+using DataVisor.Api.Samples;
 using DataVisor.Api.Storage;
 using DuckDB.NET.Data;
 
@@ -6,7 +7,8 @@ namespace DataVisor.Api.Predictions;
 /// <summary>
 /// Writes prediction runs (contract §4.2 R6/R7). A run is replaced or deleted in one transaction under the
 /// <see cref="RowUpdateGate"/>, together with its triage overrides, the <c>triage:annotated</c> markers
-/// they held up (§2.5, D16) and the dataset's <c>prediction_count</c> (D7).
+/// they held up (§2.5, D16), the dataset's <c>prediction_count</c> (D7) and the browse index
+/// (<see cref="BrowseIndex.RefreshAnnotations"/>), so listings and statistics follow at once.
 /// </summary>
 public sealed class PredictionRunStore(DuckDbDatabase database, RowUpdateGate gate)
 {
@@ -16,9 +18,10 @@ public sealed class PredictionRunStore(DuckDbDatabase database, RowUpdateGate ga
 
     /// <summary>
     /// Swaps the run's rows for the matched staged predictions (staged on <paramref name="connection"/>).
-    /// Returns the number of rows stored and, for detection_annotation, the number of files matched.
+    /// Returns the number of rows stored and, for detection_annotation, the number of files matched; null
+    /// when the dataset was deleted while the file was being read.
     /// </summary>
-    public async Task<(long Stored, long MatchedFiles)> ReplaceAsync(
+    public async Task<(long Stored, long MatchedFiles)?> ReplaceAsync(
         DuckDBConnection connection, string datasetId, string runName, string? split, PredictionFormat format, CancellationToken cancellationToken)
     {
         var column = MatchColumn(format);
@@ -33,6 +36,13 @@ public sealed class PredictionRunStore(DuckDbDatabase database, RowUpdateGate ga
         using var turn = await gate.EnterAsync(cancellationToken);
         using var write = database.BeginWrite();
         using var transaction = connection.BeginTransaction();
+        // Checked again under the gate: a dataset delete may have run while the file was being staged.
+        if (connection.Scalar("SELECT 1 FROM datasets WHERE id = $id", ("id", datasetId)) is null)
+        {
+            transaction.Rollback();
+            return null;
+        }
+
         RemoveRun(connection, datasetId, runName);
         var stored = connection.Execute(
             $"""
@@ -57,6 +67,7 @@ public sealed class PredictionRunStore(DuckDbDatabase database, RowUpdateGate ga
         var matchedFiles = Convert.ToInt64(connection.Scalar(
             $"SELECT count(*) FROM staged_prediction_files f JOIN ({uniqueKeys}) k ON k.match_key = f.match_key",
             ("dataset_id", datasetId), ("split", split)));
+        BrowseIndex.RefreshAnnotations(connection, datasetId);
         UpdatePredictionCount(connection, datasetId);
         transaction.Commit();
         return (stored, matchedFiles);
@@ -78,6 +89,7 @@ public sealed class PredictionRunStore(DuckDbDatabase database, RowUpdateGate ga
         }
 
         RemoveRun(connection, datasetId, runName);
+        BrowseIndex.RefreshAnnotations(connection, datasetId);
         UpdatePredictionCount(connection, datasetId);
         transaction.Commit();
         return true;

@@ -71,6 +71,32 @@ public static class DatabaseSchema
         );
         CREATE SEQUENCE IF NOT EXISTS saved_views_creation_order;
         ALTER TABLE saved_views ADD COLUMN IF NOT EXISTS creation_order BIGINT;
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS rank_id BIGINT;
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS rank_file_name BIGINT;
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS rank_width BIGINT;
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS rank_height BIGINT;
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS rank_split BIGINT;
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS rank_split_desc BIGINT;
+        ALTER TABLE samples ADD COLUMN IF NOT EXISTS file_name_folded VARCHAR;
+        CREATE TABLE IF NOT EXISTS sample_categories (
+            dataset_id VARCHAR NOT NULL,
+            category_name VARCHAR NOT NULL,
+            sample_id VARCHAR NOT NULL,
+            split VARCHAR,
+            rank_id BIGINT NOT NULL,
+            rank_file_name BIGINT NOT NULL,
+            rank_width BIGINT NOT NULL,
+            rank_height BIGINT NOT NULL,
+            rank_split BIGINT NOT NULL,
+            rank_split_desc BIGINT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS annotation_counts (
+            dataset_id VARCHAR NOT NULL,
+            split VARCHAR,
+            category_name VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            annotation_count BIGINT NOT NULL
+        );
         """;
 
     public static void EnsureCreated(DuckDBConnection connection)

@@ -61,6 +61,51 @@ public sealed class ShutdownTests
         }
     }
 
+    [Fact]
+    public async Task AKillInTheMiddleOfAnIngestLeavesNoHalfDatasetAfterRestart()
+    {
+        using var folder = new TempDirectory();
+        var coco = SyntheticCoco.WriteLarge(folder.Combine("coco"), images: 40_000, annotationsPerImage: 10);
+        var databasePath = folder.Combine("data", "datavisor.duckdb");
+
+        using (var api = StartApi(folder, databasePath))
+        {
+            await api.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
+            using var client = api.CreateClient();
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/datasets/ingest")
+            {
+                Content = JsonContent.Create(new { annotation_path = coco.AnnotationPath, image_dir = coco.ImageDirectory }),
+            };
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            // The stream is open, so the ingest is running (its first frame is a keep-alive or an event).
+            await using var body = await response.Content.ReadAsStreamAsync();
+            Assert.True(await body.ReadAsync(new byte[1]) > 0);
+
+            api.Signal(ApiProcess.SIGKILL);
+            Assert.Equal(137, await api.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        using var restarted = StartApi(folder, databasePath);
+        await restarted.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
+        using var restartedClient = restarted.CreateClient();
+        Assert.Equal("""{"datasets":[]}""", await restartedClient.GetStringAsync("/datasets"));
+        restarted.Signal(ApiProcess.SIGTERM);
+        Assert.Equal(0, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal((0L, 0L), CountRows(databasePath));
+    }
+
+    private static (long Samples, long Annotations) CountRows(string databasePath)
+    {
+        using var connection = new DuckDBConnection($"Data Source={databasePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT count(*) FROM samples), (SELECT count(*) FROM annotations)";
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
     private static readonly System.Text.Json.JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
 
     private sealed record DatasetCounts(string Id, long ImageCount, long AnnotationCount);

@@ -114,6 +114,30 @@ public sealed class PredictionRunTests : IDisposable
     }
 
     [Fact]
+    public async Task ImportAndDelete_KeepStatisticsInStep()
+    {
+        var datasetId = await _bed.IngestSmallCocoAsync();
+        var path = _bed.Bed.WriteFile("birds.json", """
+            [{"image_id": 3, "category_id": 3, "bbox": [0, 0, 2, 2], "score": 0.5},
+             {"image_id": 3, "category_id": 3, "bbox": [4, 4, 2, 2], "score": 0.6},
+             {"image_id": 1, "category_id": 1, "bbox": [4, 4, 2, 2], "score": 0.6}]
+            """);
+        await ImportAsync(datasetId, new { prediction_path = path, run_name = "birds" });
+
+        var stats = (await _bed.SendAsync(HttpMethod.Get, $"/datasets/{datasetId}/statistics")).Json;
+        Assert.Equal(3, stats.GetProperty("summary").GetProperty("pred_annotations").GetInt64());
+        var bird = stats.GetProperty("class_distribution").EnumerateArray().Single(c => c.GetProperty("category_name").GetString() == "bird");
+        Assert.Equal(0, bird.GetProperty("gt_count").GetInt64());
+        Assert.Equal(2, bird.GetProperty("pred_count").GetInt64());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _bed.SendAsync(HttpMethod.Delete, $"/datasets/{datasetId}/predictions/birds")).Status);
+
+        var after = (await _bed.SendAsync(HttpMethod.Get, $"/datasets/{datasetId}/statistics")).Json;
+        Assert.Equal(0, after.GetProperty("summary").GetProperty("pred_annotations").GetInt64());
+        Assert.DoesNotContain(after.GetProperty("class_distribution").EnumerateArray(), c => c.GetProperty("category_name").GetString() == "bird");
+    }
+
+    [Fact]
     public async Task Delete_ChecksGroundTruthFirst_ThenDataset()
     {
         var datasetId = await _bed.IngestSmallCocoAsync();
