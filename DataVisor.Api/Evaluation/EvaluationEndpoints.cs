@@ -1,6 +1,6 @@
-using System.Globalization;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.Hosting;
+using DataVisor.Api.Samples;
 using DataVisor.Api.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -23,12 +23,12 @@ public static class EvaluationEndpoints
         string? split,
         DuckDbDatabase database)
     {
-        var issues = new List<ValidationIssue>();
-        var iou = RangedNumber(issues, "iou_threshold", iou_threshold, 0.5, 0.1, 1.0);
-        var confidence = RangedNumber(issues, "conf_threshold", conf_threshold, 0.25, 0.0, 1.0);
-        if (issues.Count > 0)
+        var query = new QueryValues();
+        var iou = query.Number("iou_threshold", iou_threshold, 0.5, 0.1, 1.0);
+        var confidence = query.Number("conf_threshold", conf_threshold, 0.25, 0.0, 1.0);
+        if (!query.IsValid)
         {
-            return TypedResults.UnprocessableEntity(new ValidationErrorResponse(issues));
+            return TypedResults.UnprocessableEntity(new ValidationErrorResponse(query.Issues));
         }
 
         source ??= "prediction";
@@ -48,32 +48,5 @@ public static class EvaluationEndpoints
         return datasetType == "classification"
             ? TypedResults.Ok(ClassificationEvaluator.Evaluate(samples, confidence))
             : TypedResults.Ok(DetectionEvaluator.Evaluate(samples, iou, confidence));
-    }
-
-    /// <summary>A query number within [min, max], reported the way the original's validation did.</summary>
-    private static double RangedNumber(List<ValidationIssue> issues, string name, string? raw, double defaultValue, double min, double max)
-    {
-        if (raw is null)
-        {
-            return defaultValue;
-        }
-
-        if (!double.TryParse(raw.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
-        {
-            issues.Add(new ValidationIssue("float_parsing", ["query", name], "Input should be a valid number, unable to parse string as a number", raw));
-            return defaultValue;
-        }
-
-        var bound = value < min ? min : value > max ? max : (double?)null;
-        if (bound is { } limit)
-        {
-            // Python's float repr, as the original's messages print their bounds: 1.0, 0.1.
-            var text = limit.ToString("R", CultureInfo.InvariantCulture);
-            text = text.Contains('.', StringComparison.Ordinal) ? text : text + ".0";
-            var (type, words, key) = value < min ? ("greater_than_equal", "greater than or equal to", "ge") : ("less_than_equal", "less than or equal to", "le");
-            issues.Add(new ValidationIssue(type, ["query", name], $"Input should be {words} {text}", raw, new Dictionary<string, string> { [key] = text }));
-        }
-
-        return value;
     }
 }
