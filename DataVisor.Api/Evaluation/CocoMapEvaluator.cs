@@ -32,11 +32,15 @@ public static class CocoMapEvaluator
     /// <summary>numpy <c>np.spacing(1)</c> = 2^-52, added to pycocotools' precision denominator.</summary>
     private const double MachineEpsilon = 2.220446049250313e-16;
 
+    // Declared before the public views below: static initialisers run in text order.
+    private static readonly double[] IouThresholdValues = BuildLinspace(0.5, 0.95, ThresholdCount);
+    private static readonly double[] RecallThresholdValues = BuildLinspace(0.0, 1.0, RecallPointCount);
+
     /// <summary>numpy <c>linspace(.5, .95, 10)</c>: <c>j·step + .5</c>, the last value set exactly.</summary>
-    public static readonly double[] IouThresholds = BuildLinspace(0.5, 0.95, ThresholdCount);
+    public static IReadOnlyList<double> IouThresholds { get; } = Array.AsReadOnly(IouThresholdValues);
 
     /// <summary>numpy <c>linspace(0, 1, 101)</c>: <c>i·0.01</c> (so r_35 = 0.35000000000000003), last exactly 1.</summary>
-    public static readonly double[] RecallThresholds = BuildLinspace(0.0, 1.0, RecallPointCount);
+    public static IReadOnlyList<double> RecallThresholds { get; } = Array.AsReadOnly(RecallThresholdValues);
 
     private static double[] BuildLinspace(double start, double stop, int count)
     {
@@ -294,7 +298,7 @@ public static class CocoMapEvaluator
             var areaOutside = area < AreaMin || area > AreaMax;
             for (var t = 0; t < ThresholdCount; t++)
             {
-                var best = Math.Min(IouThresholds[t], 1 - 1e-10);
+                var best = Math.Min(IouThresholdValues[t], 1 - 1e-10);
                 var match = -1;
                 for (var j = 0; j < gtCount; j++)
                 {
@@ -396,7 +400,7 @@ public static class CocoMapEvaluator
 
         var sum = 0.0;
         var j = 0;
-        foreach (var r in RecallThresholds)
+        foreach (var r in RecallThresholdValues)
         {
             while (j < count && s.Recall[j] < r)
             {

@@ -2,6 +2,7 @@ using DataVisor.Api.Datasets;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Samples;
 using DataVisor.Api.Storage;
+using DataVisor.Api.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DataVisor.Api.Evaluation;
@@ -44,6 +45,9 @@ public static class EvaluationEndpoints
             return TypedResults.NotFound(new ErrorDetail($"No annotations found for source '{source}'"));
         }
 
+        using var activity = DataVisorTelemetry.ActivitySource.StartActivity("evaluation");
+        activity?.SetTag("datavisor.dataset_id", dataset_id);
+        activity?.SetTag("datavisor.dataset_type", datasetType);
         var samples = EvaluationScope.Load(connection, dataset_id, source, split);
         return datasetType == "classification"
             ? TypedResults.Ok(ClassificationEvaluator.Evaluate(samples, confidence))

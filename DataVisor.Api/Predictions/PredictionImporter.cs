@@ -1,6 +1,7 @@
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Ingestion;
 using DataVisor.Api.Storage;
+using DataVisor.Api.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace DataVisor.Api.Predictions;
@@ -68,6 +69,9 @@ public sealed partial class PredictionImporter(DuckDbDatabase database, Predicti
             return PredictionImportOutcome.Refused(StatusCodes.Status400BadRequest, missing);
         }
 
+        using var activity = DataVisorTelemetry.ActivitySource.StartActivity("predictions.import");
+        activity?.SetTag("datavisor.dataset_id", datasetId);
+        activity?.SetTag("datavisor.prediction_format", request.Format.ToString());
         using var staging = PredictionStaging.Create(connection);
         string runName;
         long items;
@@ -108,6 +112,9 @@ public sealed partial class PredictionImporter(DuckDbDatabase database, Predicti
 
         var (stored, matchedFiles) = counts;
         var skipped = request.Format == PredictionFormat.DetectionAnnotation ? items - matchedFiles : items - stored;
+        activity?.SetTag("datavisor.run_name", runName);
+        activity?.SetTag("datavisor.stored", stored);
+        activity?.SetTag("datavisor.skipped", skipped);
         LogImported(logger, datasetId, runName, stored, skipped);
         var message = skipped > 0
             ? $"Imported {stored} predictions ({skipped} skipped \u2014 unmatched files or categories)"
