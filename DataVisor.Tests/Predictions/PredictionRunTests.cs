@@ -138,6 +138,30 @@ public sealed class PredictionRunTests : IDisposable
     }
 
     [Fact]
+    public async Task ConcurrentImportsDeletesAndEdits_AllSucceed_AndCountersHold()
+    {
+        var datasetId = await _bed.IngestSmallCocoAsync();
+        var files = Enumerable.Range(0, 4).Select(i => WriteResults($"c{i}.json", 50 + i)).ToArray();
+        await ImportAsync(datasetId, new { prediction_path = files[0], run_name = "doomed" });
+
+        var work = new List<Task<JsonAnswer>>();
+        for (var round = 0; round < 3; round++)
+        {
+            work.AddRange(files.Select((file, i) => ImportAsync(datasetId, new { prediction_path = file, run_name = $"run{i}" })));
+            work.Add(_bed.SendAsync(HttpMethod.Patch, "/samples/bulk-tag", new { dataset_id = datasetId, sample_ids = new[] { "1", "2" }, tag = $"t{round}" }));
+            work.Add(_bed.SendAsync(HttpMethod.Patch, "/annotations/12/category", new { category_name = $"cat{round}" }));
+        }
+
+        work.Add(_bed.SendAsync(HttpMethod.Delete, $"/datasets/{datasetId}/predictions/doomed"));
+        var answers = await Task.WhenAll(work);
+
+        Assert.All(answers, answer => Assert.True(answer.Status is HttpStatusCode.OK or HttpStatusCode.NoContent, $"{answer.Status}: {answer.Text}"));
+        // Runs hold 50 … 53 rows; the last import of each run wins, and every import replaced the whole run.
+        Assert.Equal(50 + 51 + 52 + 53, (await _bed.CountersAsync(datasetId)).Predictions);
+        Assert.Equal(50 + 51 + 52 + 53, Count($"SELECT count(*) FROM annotations WHERE dataset_id = '{datasetId}' AND source <> 'ground_truth'"));
+    }
+
+    [Fact]
     public async Task Delete_ChecksGroundTruthFirst_ThenDataset()
     {
         var datasetId = await _bed.IngestSmallCocoAsync();
