@@ -48,7 +48,8 @@ public static class EvaluationEndpoints
         using var activity = DataVisorTelemetry.ActivitySource.StartActivity("evaluation");
         activity?.SetTag("datavisor.dataset_id", dataset_id);
         activity?.SetTag("datavisor.dataset_type", datasetType);
-        var samples = EvaluationScope.Load(connection, dataset_id, source, split);
+        // A blank split means "no filter", as on every other route that takes one.
+        var samples = EvaluationScope.Load(connection, dataset_id, source, QueryValues.Optional(split));
         return datasetType == "classification"
             ? TypedResults.Ok(ClassificationEvaluator.Evaluate(samples, confidence))
             : TypedResults.Ok(DetectionEvaluator.Evaluate(samples, iou, confidence));

@@ -46,7 +46,7 @@ public static class ClassificationPredictionReader
                     continue;
                 }
 
-                double? confidence = FirstPresent(root, ConfidenceKeys) is { ValueKind: JsonValueKind.Number } number ? number.GetDouble() : null;
+                double? confidence = FirstPresent(root, ConfidenceKeys) is { } number ? DetectionAnnotationReader.FiniteNumber(number) : null;
                 staging.Append(new PredictionRow(sequence, fileName, null, label, 0, 0, 0, 0, Normalized: false, confidence));
             }
         }

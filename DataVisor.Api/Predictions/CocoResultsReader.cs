@@ -185,7 +185,7 @@ public static class CocoResultsReader
             else if (reader.ValueTextEquals("score"u8))
             {
                 reader.Read();
-                score = reader.TokenType == JsonTokenType.Number ? reader.GetDouble() : null;
+                score = FiniteNumber(ref reader);
             }
             else if (reader.ValueTextEquals("bbox"u8))
             {
@@ -208,6 +208,10 @@ public static class CocoResultsReader
         return true;
     }
 
+    /// <summary>A JSON number that fits a double; anything else (including 1e400) counts as absent.</summary>
+    private static double? FiniteNumber(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var value) && double.IsFinite(value) ? value : null;
+
     /// <summary><c>[x, y, w, h]</c> of four numbers; anything else is "malformed" and gives a zero box.</summary>
     private static (double X, double Y, double W, double H) ReadBox(ref Utf8JsonReader reader)
     {
@@ -222,9 +226,9 @@ public static class CocoResultsReader
         var valid = true;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (reader.TokenType == JsonTokenType.Number && count < 4)
+            if (count < 4 && FiniteNumber(ref reader) is { } value)
             {
-                values[count] = reader.GetDouble();
+                values[count] = value;
             }
             else
             {

@@ -60,9 +60,7 @@ public static class DetectionAnnotationReader
                 }
 
                 // D9: a missing confidence is stored as null (it counts as 1.0 wherever it is compared).
-                double? confidence = annotation.TryGetProperty("confidence", out var score) && score.ValueKind == JsonValueKind.Number
-                    ? score.GetDouble()
-                    : null;
+                double? confidence = annotation.TryGetProperty("confidence", out var score) ? FiniteNumber(score) : null;
                 var classId = annotation.TryGetProperty("class_id", out var id) && id.ValueKind == JsonValueKind.Number
                     ? (id.TryGetInt64(out var integer) ? integer.ToString(CultureInfo.InvariantCulture) : id.GetRawText())
                     : "-1";
@@ -113,7 +111,11 @@ public static class DetectionAnnotationReader
             : null;
 
     private static double Number(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : 0;
+        element.TryGetProperty(name, out var value) ? FiniteNumber(value) ?? 0 : 0;
+
+    /// <summary>A JSON number that fits a double; anything else (including 1e400) counts as absent.</summary>
+    internal static double? FiniteNumber(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number) ? number : null;
 
     private static async Task<JsonDocument?> TryParseAsync(string file, CancellationToken cancellationToken)
     {

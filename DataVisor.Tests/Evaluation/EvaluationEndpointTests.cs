@@ -78,6 +78,10 @@ public sealed class EvaluationEndpointTests : IDisposable
         Assert.Equal(0.5, perClass[0].GetProperty("recall").GetDouble());
         Assert.Equal("""{"class_name":"dog","ap50":0,"ap75":0,"ap50_95":0,"precision":0,"recall":0}""", perClass[1].GetRawText());
 
+        // A blank split is no filter.
+        var blankSplit = await _bed.SendAsync(HttpMethod.Get, $"/datasets/{datasetId}/evaluation?source=r&split=");
+        Assert.Equal(answer.Text, blankSplit.Text);
+
         // Lower conf_threshold: p2 now counts as a hard false positive and GT 12 stays a false negative.
         var low = (await _bed.SendAsync(HttpMethod.Get, $"/datasets/{datasetId}/evaluation?source=r&conf_threshold=0&iou_threshold=1")).Json;
         Assert.Equal("[[1,0,1],[1,0,0],[1,0,0]]", low.GetProperty("confusion_matrix").GetRawText());

@@ -70,6 +70,33 @@ public sealed class PredictionImportTests : IDisposable
     }
 
     [Fact]
+    public async Task NumbersBeyondDouble_CountAsAbsent()
+    {
+        var datasetId = await _bed.IngestSmallCocoAsync();
+        var path = _bed.Bed.WriteFile("huge.json", """
+            [{"image_id": 1, "category_id": 1, "bbox": [1e400, 0, 1, 1], "score": 0.5},
+             {"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": -1e400}]
+            """);
+        var folder = Path.Combine(_bed.Bed.DataDir, "huge_folder");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "a.json"), """
+            {"filename": "instances_1.png", "annotations": [{"bbox": {"x": 1e999, "y": 0, "w": 0.5, "h": 0.5}, "confidence": 1e999, "class_id": 1}]}
+            """);
+        var jsonl = _bed.Bed.WriteFile("huge.jsonl", """{"filename": "instances_1.png", "label": "cat", "score": 1e999}""");
+
+        var coco = await ImportAsync(datasetId, new { prediction_path = path, run_name = "huge" });
+        var perImage = await ImportAsync(datasetId, new { prediction_path = folder, format = "detection_annotation", run_name = "huge_folder" });
+        var lines = await ImportAsync(datasetId, new { prediction_path = jsonl, format = "classification_jsonl", run_name = "huge_lines" });
+
+        // A malformed box is a zero box; a missing score skips the item.
+        Assert.Equal(1, coco.Json.GetProperty("prediction_count").GetInt64());
+        Assert.Equal(1, coco.Json.GetProperty("skipped_count").GetInt64());
+        Assert.Equal(["1", "cat", 0.0, 0.0, 0.0, 0.0, 0.0, false, 0.5, 0L], Rows(datasetId, "huge").Single()[1..]);
+        Assert.Equal(["1", "class_1", 0.0, 0.0, 20.0, 15.0, 300.0, false, null, 0L], Rows(datasetId, "huge_folder").Single()[1..]);
+        Assert.Equal(["1", "cat", 0.0, 0.0, 0.0, 0.0, 0.0, false, null, 0L], Rows(datasetId, "huge_lines").Single()[1..]);
+    }
+
+    [Fact]
     public async Task NothingSkipped_MessageHasNoSuffix_AndBlankRunNameIsDerived()
     {
         var datasetId = await _bed.IngestSmallCocoAsync();

@@ -202,6 +202,7 @@ public sealed class PredictionRunTests : IDisposable
         await Expect(datasetId, new { prediction_path = file, format = "detection_annotation" }, HttpStatusCode.BadRequest, $"Expected a directory for detection_annotation format: {file}");
         await Expect(datasetId, new { prediction_path = _bed.Bed.DataDir, format = "classification_jsonl" }, HttpStatusCode.BadRequest, $"Expected a JSONL file for classification_jsonl format: {_bed.Bed.DataDir}");
         await Expect(datasetId, new { prediction_path = "a\0b" }, HttpStatusCode.BadRequest, "Prediction file not found: a\0b");
+        await Expect(datasetId, new { prediction_path = "" }, HttpStatusCode.BadRequest, $"Prediction file not found: {Directory.GetCurrentDirectory()}");
         Assert.Equal((3L, 0L, 3L, 3L), await _bed.CountersAsync(datasetId));
     }
 
