@@ -52,7 +52,7 @@ public static class EvaluationScope
                    SELECT sample_id, category_name, bbox_x, bbox_y, bbox_w, bbox_h, area, is_crowd, confidence, seq, source
                    FROM annotations
                    WHERE dataset_id = $dataset_id AND source IN ('ground_truth', $source)
-                   ORDER BY seq, id
+                   ORDER BY seq
                    """,
                    ("dataset_id", datasetId), ("source", source)))
         using (var reader = command.ExecuteReader())
