@@ -4,6 +4,7 @@ using DataVisor.Api.Datasets;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
+using DataVisor.Api.Predictions;
 using DataVisor.Api.Samples;
 using DataVisor.Api.Statistics;
 using DataVisor.Api.Storage;
@@ -35,6 +36,7 @@ public static class DataVisorServices
         services.AddViews();
         services.AddAnnotationEditing();
         services.AddImages();
+        services.AddPredictions();
         services.AddHostedService<DataVisor.Api.Demo.DemoDatasetSeeder>();
         services.AddSampleBrowsing().AddStatistics();
         return services;

@@ -79,6 +79,38 @@ public sealed class QueryValues
         return defaultValue;
     }
 
+    /// <summary>
+    /// A number within [min, max] (the §1.9 thresholds); the bounds print as Python floats (<c>1.0</c>,
+    /// <c>0.1</c>) as in the original's messages. Out-of-range values are reported, the default is returned.
+    /// </summary>
+    public double Number(string name, string? value, double defaultValue, double min, double max)
+    {
+        if (value is null)
+        {
+            return defaultValue;
+        }
+
+        if (!double.TryParse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) || !double.IsFinite(parsed))
+        {
+            _issues.Add(new ValidationIssue("float_parsing", ["query", name],
+                "Input should be a valid number, unable to parse string as a number", value));
+            return defaultValue;
+        }
+
+        if (parsed < min || parsed > max)
+        {
+            var below = parsed < min;
+            var bound = (below ? min : max).ToString("R", CultureInfo.InvariantCulture);
+            bound = bound.Contains('.', StringComparison.Ordinal) ? bound : bound + ".0";
+            _issues.Add(new ValidationIssue(below ? "greater_than_equal" : "less_than_equal", ["query", name],
+                $"Input should be {(below ? "greater than or equal to" : "less than or equal to")} {bound}", value,
+                new Dictionary<string, string> { [below ? "ge" : "le"] = bound }));
+            return defaultValue;
+        }
+
+        return parsed;
+    }
+
     /// <summary>Comma-separated items, each trimmed, empty items dropped (duplicates count toward limits).</summary>
     public static List<string> CommaList(string? value) =>
         string.IsNullOrWhiteSpace(value)

@@ -28,7 +28,9 @@ public sealed record JsonAnswer(HttpStatusCode Status, string Text)
 /// </summary>
 public sealed class EditingTestBed : IDisposable
 {
-    public IngestTestBed Bed { get; } = new();
+    public EditingTestBed(IReadOnlyDictionary<string, string?>? settings = null) => Bed = new IngestTestBed(settings);
+
+    public IngestTestBed Bed { get; }
 
     public async Task<string> IngestSmallCocoAsync(string name = "instances")
     {
