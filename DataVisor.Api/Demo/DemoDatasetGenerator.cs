@@ -4,7 +4,7 @@ using SkiaSharp;
 namespace DataVisor.Api.Demo;
 
 /// <summary>A generated COCO dataset on disk.</summary>
-public sealed record DemoFiles(string AnnotationPath, string ImageDirectory, int ImageCount, int AnnotationCount);
+public sealed record DemoFiles(string AnnotationPath, string ImageDirectory, int ImageCount, int AnnotationCount, string PredictionPath, int PredictionCount);
 
 /// <summary>
 /// Draws a small detection dataset whose ground truth is known exactly: every image shows a few shapes on
@@ -47,7 +47,9 @@ public static class DemoDatasetGenerator
         }
 
         WriteCoco(annotationPath, images, width, height, boxes);
-        return new DemoFiles(annotationPath, imageDirectory, images, boxes.Count);
+        var predictionPath = Path.Combine(folder, "predictions.json");
+        var predictions = WritePredictions(predictionPath, boxes, width, height, new Random(seed + 1));
+        return new DemoFiles(annotationPath, imageDirectory, images, boxes.Count, predictionPath, predictions);
     }
 
     private static void DrawImage(string path, int width, int height, List<(int ClassIndex, SKRect Box)> shapes, float brightness, int noiseSeed)
@@ -158,6 +160,65 @@ public static class DemoDatasetGenerator
         }
 
         json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// A detector with the mistakes a user should find: missed objects and class confusions (more of
+    /// both on the dim images), loose boxes, and false positives on background. COCO results format.
+    /// </summary>
+    private static int WritePredictions(string path, List<(int ImageId, int ClassIndex, SKRect Box)> boxes, int width, int height, Random random)
+    {
+        using var stream = File.Create(path);
+        using var json = new Utf8JsonWriter(stream);
+        var count = 0;
+        json.WriteStartArray();
+        foreach (var (imageId, classIndex, box) in boxes)
+        {
+            var dim = imageId % 6 == 0;
+            if (random.NextDouble() < (dim ? 0.35 : 0.08))
+            {
+                continue;
+            }
+
+            var predicted = random.NextDouble() < (dim ? 0.25 : 0.06) ? (classIndex + 1 + random.Next(Classes.Count - 1)) % Classes.Count : classIndex;
+            var jitter = predicted == classIndex ? 3f : 8f;
+            var jittered = SKRect.Create(
+                Math.Max(0, box.Left + Jitter(random, jitter)), Math.Max(0, box.Top + Jitter(random, jitter)),
+                Math.Max(4, box.Width + Jitter(random, jitter)), Math.Max(4, box.Height + Jitter(random, jitter)));
+            var score = predicted == classIndex ? 0.55 + 0.44 * random.NextDouble() : 0.4 + 0.45 * random.NextDouble();
+            WritePrediction(json, imageId, predicted, jittered, dim ? score * 0.7 : score);
+            count++;
+        }
+
+        foreach (var imageId in boxes.Select(b => b.ImageId).Distinct())
+        {
+            if (random.NextDouble() < 0.25)
+            {
+                var size = 20 + random.Next(40);
+                WritePrediction(json, imageId, random.Next(Classes.Count), SKRect.Create(random.Next(width - size), random.Next(height - size), size, size), 0.3 + 0.4 * random.NextDouble());
+                count++;
+            }
+        }
+
+        json.WriteEndArray();
+        return count;
+    }
+
+    private static float Jitter(Random random, float amount) => (float)((random.NextDouble() * 2 - 1) * amount);
+
+    private static void WritePrediction(Utf8JsonWriter json, int imageId, int classIndex, SKRect box, double score)
+    {
+        json.WriteStartObject();
+        json.WriteNumber("image_id", imageId);
+        json.WriteNumber("category_id", classIndex + 1);
+        json.WriteStartArray("bbox");
+        json.WriteNumberValue(Math.Round(box.Left, 1));
+        json.WriteNumberValue(Math.Round(box.Top, 1));
+        json.WriteNumberValue(Math.Round(box.Width, 1));
+        json.WriteNumberValue(Math.Round(box.Height, 1));
+        json.WriteEndArray();
+        json.WriteNumber("score", Math.Round(score, 4));
         json.WriteEndObject();
     }
 }

@@ -1,6 +1,7 @@
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.Ingestion;
+using DataVisor.Api.Predictions;
 using Microsoft.Extensions.Options;
 
 namespace DataVisor.Api.Demo;
@@ -14,9 +15,13 @@ public sealed partial class DemoDatasetSeeder(
     IOptions<DataVisorOptions> options,
     IngestPlanner planner,
     IngestService ingest,
+    PredictionImporter predictions,
     ILogger<DemoDatasetSeeder> logger) : BackgroundService
 {
     public const string DatasetName = "demo-shapes";
+
+    /// <summary>The demo's prediction run: a detector with deliberate mistakes to compare with ground truth.</summary>
+    public const string RunName = "demo-detector";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,15 +48,24 @@ public sealed partial class DemoDatasetSeeder(
         }
 
         var sink = new LoggingSink(logger);
-        if (await ingest.RunAsync(plan, sink, stoppingToken) == IngestOutcome.Completed)
+        if (await ingest.RunAsync(plan, sink, stoppingToken) != IngestOutcome.Completed)
         {
-            await File.WriteAllTextAsync(marker, plan.DatasetId, CancellationToken.None);
-            LogDemoIngested(logger, plan.DatasetId, files.ImageCount, files.AnnotationCount);
+            return;
         }
+
+        var imported = await predictions.ImportAsync(
+            plan.DatasetId, new PredictionImportRequest(files.PredictionPath, PredictionFormat.Coco, RunName, Split: null), stoppingToken);
+        if (imported.Imported is null)
+        {
+            LogDemoRejected(logger, imported.Detail ?? "prediction import failed");
+        }
+
+        await File.WriteAllTextAsync(marker, plan.DatasetId, CancellationToken.None);
+        LogDemoIngested(logger, plan.DatasetId, files.ImageCount, files.AnnotationCount, imported.Imported?.PredictionCount ?? 0);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Demo dataset ingested as {DatasetId}: {Images} images, {Annotations} boxes")]
-    private static partial void LogDemoIngested(ILogger logger, string datasetId, int images, int annotations);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo dataset ingested as {DatasetId}: {Images} images, {Annotations} boxes, {Predictions} predictions")]
+    private static partial void LogDemoIngested(ILogger logger, string datasetId, int images, int annotations, long predictions);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Demo dataset not ingested: {Reason}")]
     private static partial void LogDemoRejected(ILogger logger, string reason);

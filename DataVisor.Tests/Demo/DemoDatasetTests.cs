@@ -58,6 +58,18 @@ public sealed class DemoDatasetTests
             Assert.Equal(data.Combine("demo", "images"), demo.ImageDir);
             using var coco = JsonDocument.Parse(await File.ReadAllTextAsync(data.Combine("demo", "annotations.json")));
             Assert.Equal(coco.RootElement.GetProperty("annotations").GetArrayLength(), demo.AnnotationCount);
+            using var predictions = JsonDocument.Parse(await File.ReadAllTextAsync(data.Combine("demo", "predictions.json")));
+            Assert.Equal(predictions.RootElement.GetArrayLength(), demo.PredictionCount);
+
+            // The demo detector is useful but flawed: the evaluation finds real mistakes to look at.
+            using var evaluation = JsonDocument.Parse(await client.GetStringAsync(
+                $"/datasets/{demo.Id}/evaluation?source={DemoDatasetSeeder.RunName}&iou_threshold=0.5&conf_threshold=0.25"));
+            var map50 = evaluation.RootElement.GetProperty("ap_metrics").GetProperty("map50").GetDouble();
+            Assert.InRange(map50, 0.4, 0.97);
+            var matrix = evaluation.RootElement.GetProperty("confusion_matrix").EnumerateArray()
+                .Select(row => row.EnumerateArray().Select(c => c.GetInt32()).ToArray()).ToArray();
+            var offDiagonal = matrix.SelectMany((row, i) => row.Where((_, j) => i != j)).Sum();
+            Assert.True(offDiagonal > 0, "the demo run has misses, confusions and false positives");
 
             using var deleted = await client.DeleteAsync($"/datasets/{demo.Id}");
             Assert.Equal(System.Net.HttpStatusCode.NoContent, deleted.StatusCode);
@@ -81,7 +93,7 @@ public sealed class DemoDatasetTests
         while (DateTime.UtcNow < deadline)
         {
             var datasets = await client.GetFromJsonAsync<DatasetList>("/datasets", SnakeCase);
-            if (datasets!.Datasets.SingleOrDefault(d => d.Name == DemoDatasetSeeder.DatasetName) is { } demo)
+            if (datasets!.Datasets.SingleOrDefault(d => d.Name == DemoDatasetSeeder.DatasetName) is { PredictionCount: > 0 } demo)
             {
                 return demo;
             }
@@ -94,5 +106,5 @@ public sealed class DemoDatasetTests
 
     private sealed record DatasetList(List<DatasetSummary> Datasets);
 
-    private sealed record DatasetSummary(string Id, string Name, string Format, string ImageDir, long ImageCount, long AnnotationCount, long CategoryCount);
+    private sealed record DatasetSummary(string Id, string Name, string Format, string ImageDir, long ImageCount, long AnnotationCount, long CategoryCount, long PredictionCount);
 }
