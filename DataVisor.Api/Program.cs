@@ -57,7 +57,7 @@ app.MapAnnotationEditing();
 app.MapImages();
 app.MapPredictions();
 app.MapEvaluation();
-app.MapTriage();
+app.MapTriage().MapAnnotationTriage();
 app.MapSamples().MapStatistics();
 
 await app.RunAsync();
