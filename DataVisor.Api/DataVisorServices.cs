@@ -10,6 +10,7 @@ using DataVisor.Api.Statistics;
 using DataVisor.Api.Storage;
 using DataVisor.Api.Tags;
 using DataVisor.Api.Telemetry;
+using DataVisor.Api.Triage;
 using DataVisor.Api.Views;
 using Microsoft.Extensions.Options;
 
@@ -37,6 +38,7 @@ public static class DataVisorServices
         services.AddAnnotationEditing();
         services.AddImages();
         services.AddPredictions();
+        services.AddAnnotationTriage();
         services.AddHostedService<DataVisor.Api.Demo.DemoDatasetSeeder>();
         services.AddSampleBrowsing().AddStatistics();
         return services;

@@ -9,6 +9,7 @@ using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
 using DataVisor.Api.Predictions;
 using DataVisor.Api.Tags;
+using DataVisor.Api.Triage;
 using DataVisor.Api.Views;
 using DataVisor.Api.Samples;
 using DataVisor.Api.Statistics;
@@ -56,6 +57,7 @@ app.MapAnnotationEditing();
 app.MapImages();
 app.MapPredictions();
 app.MapEvaluation();
+app.MapTriage().MapAnnotationTriage();
 app.MapSamples().MapStatistics();
 
 await app.RunAsync();

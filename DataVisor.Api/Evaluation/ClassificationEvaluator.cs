@@ -8,28 +8,10 @@ public static class ClassificationEvaluator
 {
     public static ClassificationEvaluation Evaluate(IReadOnlyList<EvaluationSample> samples, double confThreshold)
     {
-        var outcomes = new List<(string Truth, string? Predicted)>();
-        foreach (var sample in samples)
-        {
-            if (sample.GroundTruth.Count == 0)
-            {
-                continue;
-            }
-
-            var truth = sample.GroundTruth.Select(g => g.CategoryName).Min(OrdinalText.Comparer)!;
-            // Predictions are already in prediction order (confidence descending, stable), so the first passing one is top-1.
-            string? predicted = null;
-            foreach (var p in sample.Predictions)
-            {
-                if (p.EffectiveConfidence >= confThreshold)
-                {
-                    predicted = p.CategoryName;
-                    break;
-                }
-            }
-
-            outcomes.Add((truth, predicted));
-        }
+        // The same entries as R20, R21 and R44 (D2): a missing prediction has no predicted class.
+        var outcomes = ErrorCategorizer.Classification(samples, confThreshold)
+            .Select(entry => (Truth: entry.CategoryName, Predicted: entry.PredictedClass))
+            .ToList();
 
         var labels = outcomes.Select(o => o.Truth)
             .Concat(outcomes.Where(o => o.Predicted is not null).Select(o => o.Predicted!))

@@ -55,39 +55,13 @@ public static class DetectionEvaluator
             matrix[i] = new long[n + 1];
         }
 
-        var consumed = new List<bool>();
-        foreach (var sample in samples)
+        // The same entries R20 and R21 see (D2), so every cell drills down to exactly what it counts.
+        foreach (var entry in ErrorCategorizer.Detection(samples, iouThreshold, confThreshold))
         {
-            var gt = sample.GroundTruth;
-            consumed.Clear();
-            consumed.AddRange(Enumerable.Repeat(false, gt.Count));
-            foreach (var p in sample.Predictions)
-            {
-                if (p.EffectiveConfidence < confThreshold)
-                {
-                    continue;
-                }
-
-                var predicted = classIndex[p.CategoryName];
-                var best = ArgmaxIou(p, gt, null);
-                if (best >= 0 && EvaluationScope.Iou(p, gt[best]) >= iouThreshold && !consumed[best])
-                {
-                    consumed[best] = true;
-                    matrix[classIndex[gt[best].CategoryName]][predicted]++;
-                }
-                else
-                {
-                    matrix[n][predicted]++;
-                }
-            }
-
-            for (var g = 0; g < gt.Count; g++)
-            {
-                if (!consumed[g])
-                {
-                    matrix[classIndex[gt[g].CategoryName]][n]++;
-                }
-            }
+            // By type, not by name: a class may itself be called "background".
+            var row = entry.ErrorType == ErrorCategorizer.HardFalsePositive ? n : classIndex[entry.ActualClass!];
+            var column = entry.ErrorType == ErrorCategorizer.FalseNegative ? n : classIndex[entry.PredictedClass!];
+            matrix[row][column]++;
         }
 
         return matrix;
