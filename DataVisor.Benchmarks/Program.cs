@@ -6,6 +6,7 @@ var benchmarks = new Dictionary<string, (Func<string[], Task<int>> Run, string H
 {
     ["ingest"] = (IngestBenchmark.RunAsync, "[--images N] [--annotations-per-image K] [--repeat R]   COCO ingest (R2) vs reading the file with System.Text.Json"),
     ["thumbnails"] = (ThumbnailBenchmark.RunAsync, "[--images N]   cold thumbnail generation and cache-hit latency of R14"),
+    ["evaluation"] = (EvaluationBenchmark.RunAsync, "[--images N] [--repeat R]   R19/R21 on a val2017-sized evaluation, load vs compute"),
     ["browse"] = (BrowseBenchmark.RunAsync, "[samples=1000000] [annotations-per-sample=10] [kept-database-path]   /samples pages, facets and statistics"),
     ["probe"] = (BrowseBenchmark.ProbeAsync, "<kept-database-path> <sql>   time one query against a kept browse database"),
 };

@@ -48,6 +48,10 @@ public static class EvaluationEndpoints
         using var activity = DataVisorTelemetry.ActivitySource.StartActivity("evaluation");
         activity?.SetTag("datavisor.dataset_id", dataset_id);
         activity?.SetTag("datavisor.dataset_type", datasetType);
+        activity?.SetTag("datavisor.evaluation.source", source);
+        activity?.SetTag("datavisor.evaluation.iou_threshold", iou);
+        activity?.SetTag("datavisor.evaluation.conf_threshold", confidence);
+        activity?.SetTag("datavisor.evaluation.split", QueryValues.Optional(split));
         // A blank split means "no filter", as on every other route that takes one.
         var samples = EvaluationScope.Load(connection, dataset_id, source, QueryValues.Optional(split));
         return datasetType == "classification"
