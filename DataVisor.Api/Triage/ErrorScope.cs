@@ -41,6 +41,13 @@ public static class ErrorScopeLoader
             return TypedResults.NotFound(new ErrorDetail($"No annotations found for source '{source}'"));
         }
 
+        // One span per analysis, named by the route that asked (error analysis, cell drill-down, worst images).
+        using var activity = DataVisor.Api.Telemetry.DataVisorTelemetry.ActivitySource.StartActivity($"evaluation.{typeof(T).Name}");
+        activity?.SetTag("datavisor.dataset_id", request.DatasetId);
+        activity?.SetTag("datavisor.evaluation.source", source);
+        activity?.SetTag("datavisor.evaluation.iou_threshold", iou);
+        activity?.SetTag("datavisor.evaluation.conf_threshold", confidence);
+        activity?.SetTag("datavisor.evaluation.split", QueryValues.Optional(request.Split));
         var samples = EvaluationScope.Load(connection, request.DatasetId, source, QueryValues.Optional(request.Split));
         var isClassification = datasetType == "classification";
         var entries = ErrorCategorizer.Categorize(samples, isClassification, iou, confidence).ToList();
