@@ -1,6 +1,7 @@
 using DataVisor.Api.Annotations;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
+using DataVisor.Api.EmbeddingJobs;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
@@ -39,6 +40,7 @@ public static class DataVisorServices
         services.AddPredictions();
         services.AddHostedService<DataVisor.Api.Demo.DemoDatasetSeeder>();
         services.AddSampleBrowsing().AddStatistics();
+        services.AddEmbeddingJobs();
         return services;
     }
 }

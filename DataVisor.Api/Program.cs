@@ -2,6 +2,7 @@ using DataVisor.Api;
 using DataVisor.Api.Annotations;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
+using DataVisor.Api.EmbeddingJobs;
 using DataVisor.Api.Evaluation;
 using DataVisor.Api.Health;
 using DataVisor.Api.Hosting;
@@ -57,6 +58,7 @@ app.MapImages();
 app.MapPredictions();
 app.MapEvaluation();
 app.MapSamples().MapStatistics();
+app.MapEmbeddingJobs();
 
 await app.RunAsync();
 
