@@ -84,9 +84,7 @@ public static class EmbeddingEndpoints
             EmbeddingProgress.JobKind,
             EmbeddingProgress.Running(0, 0),
             job => generator.RunAsync(datasetId, modelName, job),
-            error => error is null
-                ? new EmbeddingProgress("error", 0, 0, "Cancelled")
-                : new EmbeddingProgress("error", 0, 0, $"Embedding generation failed: {error.Message}"));
+            (last, error) => last with { Status = "error", Message = error is null ? "Cancelled" : $"Embedding generation failed: {error.Message}" });
         return started
             ? TypedResults.Accepted((string?)null, new GenerationStarted(datasetId, "started", "Embedding generation started"))
             : TypedResults.Conflict(alreadyRunning);

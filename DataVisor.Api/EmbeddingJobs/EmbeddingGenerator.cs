@@ -9,9 +9,12 @@ namespace DataVisor.Api.EmbeddingJobs;
 /// forward pass) while this one runs the model, with at most two decoded batches waiting. Vectors go to a
 /// staging table and replace the model's previous ones only when every batch succeeded.
 /// </summary>
-internal sealed class EmbeddingGenerator(EmbeddingStore store, IEmbeddingModelCatalog models)
+internal sealed class EmbeddingGenerator(EmbeddingStore store, IEmbeddingModelCatalog models, DataVisorTelemetry telemetry)
 {
     public const int BatchSize = 32;
+
+    private readonly System.Diagnostics.Metrics.Counter<long> _imagesEmbedded = telemetry.Meter.CreateCounter<long>(
+        "datavisor.embedding.images", unit: "{image}", description: "Images embedded by generation jobs (published or not).");
 
     public async Task<EmbeddingProgress> RunAsync(string datasetId, string modelName, Jobs.JobContext<EmbeddingProgress> job)
     {
@@ -41,6 +44,7 @@ internal sealed class EmbeddingGenerator(EmbeddingStore store, IEmbeddingModelCa
                     var started = Stopwatch.GetTimestamp();
                     var vectors = model.Embed(batch.Pixels, batch.SampleIds.Count);
                     staging.Append(batch.SampleIds, vectors, model.Dimension);
+                    _imagesEmbedded.Add(batch.SampleIds.Count, new KeyValuePair<string, object?>("datavisor.embedding.model", modelName));
                     span?.SetTag("datavisor.batch.images", batch.SampleIds.Count);
                     span?.SetTag("datavisor.batch.images_per_second", batch.SampleIds.Count / Math.Max(1e-9, Stopwatch.GetElapsedTime(started).TotalSeconds));
                 }

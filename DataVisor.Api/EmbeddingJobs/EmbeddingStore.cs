@@ -23,6 +23,9 @@ internal sealed class EmbeddingStore(DuckDbDatabase database, RowUpdateGate gate
 
     public long Version(string datasetId) => _versions.GetValueOrDefault(datasetId);
 
+    /// <summary>Marks the dataset's vectors as changed (published or deleted).</summary>
+    public void Invalidate(string datasetId) => _versions.AddOrUpdate(datasetId, 1, (_, version) => version + 1);
+
     public List<SampleImageFile> LoadSamples(string datasetId)
     {
         using var connection = _database.OpenConnection();
@@ -147,7 +150,7 @@ internal sealed class EmbeddingStore(DuckDbDatabase database, RowUpdateGate gate
             Scalar("DELETE FROM embedding_active_models WHERE dataset_id = $dataset", transaction, datasetId, modelName);
             Scalar("INSERT INTO embedding_active_models VALUES ($dataset, $model, now())", transaction, datasetId, modelName);
             transaction.Commit();
-            _store._versions.AddOrUpdate(datasetId, 1, (_, version) => version + 1);
+            _store.Invalidate(datasetId);
             return true;
         }
 

@@ -11,9 +11,21 @@ internal readonly record struct SimilarSample(string SampleId, float Score, stri
 /// ordinal order of sample id. The matrix is rebuilt whenever <see cref="EmbeddingStore.Version"/> says the
 /// vectors changed, so a regeneration shows at the next query (D10).
 /// </summary>
-internal sealed class SimilarityIndex(EmbeddingStore store)
+internal sealed class SimilarityIndex
 {
     private readonly ConcurrentDictionary<string, Matrix> _matrices = new(StringComparer.Ordinal);
+    private readonly EmbeddingStore store;
+
+    public SimilarityIndex(EmbeddingStore store, Jobs.JobRegistry jobs)
+    {
+        this.store = store;
+        // A deleted dataset's matrix goes with it (its id may come back with new vectors).
+        jobs.DatasetForgotten += datasetId =>
+        {
+            store.Invalidate(datasetId);
+            _matrices.TryRemove(datasetId, out _);
+        };
+    }
 
     /// <summary>Null when the sample has no vector of the active model.</summary>
     public IReadOnlyList<SimilarSample>? Search(string datasetId, string sampleId, int limit)

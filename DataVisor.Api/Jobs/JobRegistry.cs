@@ -59,14 +59,15 @@ public sealed partial class JobRegistry : IDisposable
     /// <summary>
     /// Starts <paramref name="work"/> unless a job of this kind is already running for the dataset (false).
     /// The work reports progress through its <see cref="JobContext{TProgress}"/> and returns the final state;
-    /// <paramref name="aborted"/> gives the final state for a cancellation (null exception) or a failure.
+    /// <paramref name="aborted"/> gives the final state from the last reported one, for a cancellation (null
+    /// exception) or a failure.
     /// </summary>
     public bool TryStart<TProgress>(
         string datasetId,
         string kind,
         TProgress initial,
         Func<JobContext<TProgress>, Task<TProgress>> work,
-        Func<Exception?, TProgress> aborted)
+        Func<TProgress, Exception?, TProgress> aborted)
         where TProgress : class
     {
         JobSlot slot;
@@ -98,9 +99,20 @@ public sealed partial class JobRegistry : IDisposable
             }
         }
 
-        slot.Cancellation.Cancel();
+        try
+        {
+            slot.Cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The job ended between the check and the request; it is no longer running either way.
+        }
+
         return true;
     }
+
+    /// <summary>Raised after a dataset was deleted, so per-dataset caches can drop what they hold.</summary>
+    public event Action<string>? DatasetForgotten;
 
     /// <summary>R5: cancels the dataset's jobs, ends its streams and discards their state.</summary>
     public void ForgetDataset(string datasetId)
@@ -108,11 +120,12 @@ public sealed partial class JobRegistry : IDisposable
         DatasetJobs? jobs;
         lock (_gate)
         {
-            if (_datasets.Remove(datasetId, out jobs))
-            {
-                jobs.Deleted.Cancel();
-            }
+            _datasets.Remove(datasetId, out jobs);
         }
+
+        // Outside the lock: cancellation runs the jobs' and streams' callbacks synchronously.
+        jobs?.Deleted.Cancel();
+        DatasetForgotten?.Invoke(datasetId);
     }
 
     public void Dispose()
@@ -141,10 +154,14 @@ public sealed partial class JobRegistry : IDisposable
     }
 
     private async Task RunAsync<TProgress>(
-        string datasetId, string kind, JobSlot slot, Func<JobContext<TProgress>, Task<TProgress>> work, Func<Exception?, TProgress> aborted)
+        string datasetId, string kind, JobSlot slot, Func<JobContext<TProgress>, Task<TProgress>> work, Func<TProgress, Exception?, TProgress> aborted)
         where TProgress : class
     {
-        using var activity = DataVisorTelemetry.ActivitySource.StartActivity($"job {kind}");
+        // A trace of its own (not a child of the request that started it), linked to that request.
+        var trigger = Activity.Current?.Context;
+        Activity.Current = null;
+        using var activity = DataVisorTelemetry.ActivitySource.StartActivity(
+            ActivityKind.Internal, parentContext: default, links: trigger is { } link ? [new ActivityLink(link)] : null, name: $"job {kind}");
         activity?.SetTag("datavisor.dataset_id", datasetId);
         activity?.SetTag("datavisor.job.kind", kind);
         TProgress final;
@@ -155,13 +172,13 @@ public sealed partial class JobRegistry : IDisposable
         }
         catch (OperationCanceledException) when (slot.Cancellation.IsCancellationRequested)
         {
-            final = aborted(null);
+            final = aborted((TProgress)slot.Progress, null);
             activity?.SetStatus(ActivityStatusCode.Error, "Cancelled");
         }
         catch (Exception ex)
         {
             LogJobFailed(_logger, kind, datasetId, ex);
-            final = aborted(ex);
+            final = aborted((TProgress)slot.Progress, ex);
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
         }
 
