@@ -49,10 +49,14 @@ internal sealed class SimilarityIndex
             }
 
             var score = TensorPrimitives.Dot(query, matrix.Vectors.AsSpan(row * dimension, dimension));
-            best.Enqueue(row, (score, row));
-            if (best.Count > limit)
+            if (best.Count < limit)
             {
-                best.Dequeue();
+                best.Enqueue(row, (score, row));
+            }
+            else if (best.TryPeek(out _, out var worst) && score > worst.Score)
+            {
+                // A later row with an equal score loses the tie, so only a strictly higher score gets in.
+                best.EnqueueDequeue(row, (score, row));
             }
         }
 

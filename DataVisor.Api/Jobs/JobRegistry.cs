@@ -170,8 +170,9 @@ public sealed partial class JobRegistry : IDisposable
             final = await work(new JobContext<TProgress>(slot, slot.Cancellation.Token));
             activity?.SetStatus(ActivityStatusCode.Ok);
         }
-        catch (OperationCanceledException) when (slot.Cancellation.IsCancellationRequested)
+        catch (Exception) when (slot.Cancellation.IsCancellationRequested)
         {
+            // Whatever stopped a cancelled job (at shutdown the database closes under it) counts as the cancellation.
             final = aborted((TProgress)slot.Progress, null);
             activity?.SetStatus(ActivityStatusCode.Error, "Cancelled");
         }

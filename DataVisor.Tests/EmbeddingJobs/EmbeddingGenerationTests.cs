@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -236,5 +237,30 @@ public sealed class EmbeddingGenerationTests
         Assert.Equal("error", last.GetProperty("status").GetString());
         Assert.Equal("Dataset deleted", last.GetProperty("message").GetString());
         Assert.All(events.SkipLast(1), e => Assert.Equal("running", e.Data.GetProperty("status").GetString()));
+    }
+    [Fact]
+    public async Task Stopping_the_service_cancels_a_running_job()
+    {
+        var models = new ScriptedModelCatalog();
+        models.SetVector("a.png", 1, 0, 0);
+        models.SetVector("b.png", 0, 1, 0);
+        using var bed = new EmbeddingJobTestBed(models);
+        var datasetId = await bed.IngestAsync([("a.png", EmbeddingJobTestBed.DrawGroupImage(0, 0)), ("b.png", EmbeddingJobTestBed.DrawGroupImage(1, 0))]);
+        await bed.GenerateAsync(datasetId, new { model_name = "scripted" });
+        Assert.Equal("complete", (await bed.ReadProgressAsync(datasetId))[^1].Data.GetProperty("status").GetString());
+
+        models.Hold = true;
+        Assert.Equal(HttpStatusCode.Accepted, (await bed.GenerateAsync(datasetId, new { model_name = "other" })).StatusCode);
+        var jobs = bed.Api.Services.GetRequiredService<DataVisor.Api.Jobs.JobRegistry>();
+        bed.Api.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().StopApplication();
+        models.Release();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (jobs.IsRunning(datasetId, DataVisor.Api.EmbeddingJobs.EmbeddingProgress.JobKind))
+        {
+            await Task.Delay(20, deadline.Token);
+        }
+
+        var last = jobs.Progress<DataVisor.Api.EmbeddingJobs.EmbeddingProgress>(datasetId, DataVisor.Api.EmbeddingJobs.EmbeddingProgress.JobKind)!;
+        Assert.Equal(("error", "Cancelled"), (last.Status, last.Message));
     }
 }
