@@ -1,6 +1,7 @@
 using DataVisor.Api.Annotations;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
+using DataVisor.Api.EmbeddingJobs;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
@@ -41,6 +42,7 @@ public static class DataVisorServices
         services.AddAnnotationTriage();
         services.AddHostedService<DataVisor.Api.Demo.DemoDatasetSeeder>();
         services.AddSampleBrowsing().AddStatistics();
+        services.AddEmbeddingJobs();
         return services;
     }
 }

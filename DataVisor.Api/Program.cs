@@ -2,6 +2,7 @@ using DataVisor.Api;
 using DataVisor.Api.Annotations;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
+using DataVisor.Api.EmbeddingJobs;
 using DataVisor.Api.Evaluation;
 using DataVisor.Api.Health;
 using DataVisor.Api.Hosting;
@@ -59,6 +60,7 @@ app.MapPredictions();
 app.MapEvaluation();
 app.MapTriage().MapAnnotationTriage();
 app.MapSamples().MapStatistics();
+app.MapEmbeddingJobs();
 
 await app.RunAsync();
 

@@ -31,13 +31,14 @@ public static class DatasetEndpoints
 
     /// <summary>R5: removes the dataset and everything that belongs to it, its thumbnails on disk included (D8).</summary>
     public static async Task<Results<NoContent, NotFound<ErrorDetail>>> DeleteDataset(
-        string datasetId, DatasetStore store, ThumbnailCache thumbnails, CancellationToken cancellationToken)
+        string datasetId, DatasetStore store, ThumbnailCache thumbnails, Jobs.JobRegistry jobs, CancellationToken cancellationToken)
     {
         if (!await store.DeleteAsync(datasetId, cancellationToken))
         {
             return TypedResults.NotFound(new ErrorDetail("Dataset not found"));
         }
 
+        jobs.ForgetDataset(datasetId);
         thumbnails.DeleteDataset(datasetId);
         return TypedResults.NoContent();
     }

@@ -80,7 +80,7 @@ public sealed class DatasetStore(DuckDbDatabase database, RowUpdateGate gate)
     }
 
     /// <summary>Every table whose rows belong to one dataset (allow-list for the DELETE above).</summary>
-    private static readonly string[] DatasetTables = ["categories", "samples", "annotations", "saved_views", "annotation_triage", "sample_categories", "annotation_counts"];
+    private static readonly string[] DatasetTables = ["categories", "samples", "annotations", "saved_views", "annotation_triage", "sample_categories", "annotation_counts", "embeddings", "embedding_active_models"];
 
     private static Dataset ReadDataset(DbDataReader reader) => new(
         Id: reader.GetString(0),

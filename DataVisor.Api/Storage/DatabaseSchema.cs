@@ -97,6 +97,20 @@ public static class DatabaseSchema
             source VARCHAR NOT NULL,
             annotation_count BIGINT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS embeddings (
+            dataset_id VARCHAR NOT NULL,
+            sample_id VARCHAR NOT NULL,
+            model_name VARCHAR NOT NULL,
+            vector FLOAT[] NOT NULL,
+            x DOUBLE,
+            y DOUBLE,
+            reduction_method VARCHAR
+        );
+        CREATE TABLE IF NOT EXISTS embedding_active_models (
+            dataset_id VARCHAR NOT NULL,
+            model_name VARCHAR NOT NULL,
+            generated_at TIMESTAMP NOT NULL
+        );
         """;
 
     public static void EnsureCreated(DuckDBConnection connection)

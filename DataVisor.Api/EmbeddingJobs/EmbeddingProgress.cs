@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+
+namespace DataVisor.Api.EmbeddingJobs;
+
+/// <summary>R23's event data.</summary>
+public sealed record EmbeddingProgress(string Status, int Processed, int Total, string Message)
+{
+    public const string JobKind = "embedding-generation";
+
+    public static readonly EmbeddingProgress Idle = new("idle", 0, 0, "");
+
+    public static readonly EmbeddingProgress DatasetDeleted = new("error", 0, 0, "Dataset deleted");
+
+    [JsonIgnore]
+    public bool IsTerminal => Status is "complete" or "error";
+
+    public static EmbeddingProgress Running(int processed, int total) =>
+        new("running", processed, total, $"Embedding {processed}/{total} images");
+}
