@@ -76,26 +76,32 @@ internal static class EmbeddingBenchmark
             var difference = TensorPrimitives.MaxMagnitude(torchFeatures);
             Console.WriteLine($"max |TorchSharp - ONNX Runtime| over {BatchSize} images x 512 features: {difference:E2}");
 
-            // Warm-up round (excluded), then interleaved rounds so both see the same machine load; medians.
-            await EndToEndAsync(model.Preprocessor, files, torchForward);
-            await EndToEndAsync(model.Preprocessor, files, onnxForward);
+            // Warm-up round (excluded), then rounds of all five measurements back to back, so each pair sees
+            // the same machine load (these machines are shared); medians over the rounds.
+            var batches = files.Chunk(BatchSize).Select(chunk => (Pixels: Preprocess(model.Preprocessor, [.. chunk]), chunk.Length)).ToList();
             var torchEndToEnd = new List<double>();
             var onnxEndToEnd = new List<double>();
-            for (var round = 0; round < rounds; round++)
-            {
-                torchEndToEnd.Add(await EndToEndAsync(model.Preprocessor, files, torchForward));
-                onnxEndToEnd.Add(await EndToEndAsync(model.Preprocessor, files, onnxForward));
-            }
-
-            var batches = files.Chunk(BatchSize).Select(chunk => (Pixels: Preprocess(model.Preprocessor, [.. chunk]), chunk.Length)).ToList();
             var decodeOnly = new List<double>();
             var torchForwardOnly = new List<double>();
             var onnxForwardOnly = new List<double>();
-            for (var round = 0; round < rounds; round++)
+            for (var round = -1; round < rounds; round++)
             {
-                decodeOnly.Add(Rate(imageCount, () => Preprocess(model.Preprocessor, files)));
-                torchForwardOnly.Add(Rate(imageCount, () => batches.ForEach(batch => torchForward(batch.Pixels, batch.Length))));
-                onnxForwardOnly.Add(Rate(imageCount, () => batches.ForEach(batch => onnxForward(batch.Pixels, batch.Length))));
+                var results = new[]
+                {
+                    await EndToEndAsync(model.Preprocessor, files, torchForward),
+                    await EndToEndAsync(model.Preprocessor, files, onnxForward),
+                    Rate(imageCount, () => batches.ForEach(batch => torchForward(batch.Pixels, batch.Length))),
+                    Rate(imageCount, () => batches.ForEach(batch => onnxForward(batch.Pixels, batch.Length))),
+                    Rate(imageCount, () => Preprocess(model.Preprocessor, files)),
+                };
+                if (round >= 0)
+                {
+                    torchEndToEnd.Add(results[0]);
+                    onnxEndToEnd.Add(results[1]);
+                    torchForwardOnly.Add(results[2]);
+                    onnxForwardOnly.Add(results[3]);
+                    decodeOnly.Add(results[4]);
+                }
             }
 
             Console.WriteLine($"| Embedding throughput ({imageCount} images, median of {rounds}) | TorchSharp (batch {BatchSize}) | ONNX Runtime (batch 1 loop) | ratio |");
@@ -103,6 +109,8 @@ internal static class EmbeddingBenchmark
             Row("end to end: decode task + forward", Median(torchEndToEnd), Median(onnxEndToEnd));
             Row("forward only, preprocessed inputs", Median(torchForwardOnly), Median(onnxForwardOnly));
             Console.WriteLine($"| decode + preprocess only, one thread | {Median(decodeOnly):F1} images/s | | |");
+            // Per-round ratios: each pair ran back to back, so these survive load changes between rounds.
+            Console.WriteLine($"per-round ratios: end to end [{Join(Ratios(torchEndToEnd, onnxEndToEnd), "F2")}], forward only [{Join(Ratios(torchForwardOnly, onnxForwardOnly), "F2")}]");
             Console.WriteLine($"raw rounds (images/s): torch e2e [{Join(torchEndToEnd)}], onnx e2e [{Join(onnxEndToEnd)}], torch fwd [{Join(torchForwardOnly)}], onnx fwd [{Join(onnxForwardOnly)}], decode [{Join(decodeOnly)}]");
         }
         finally
@@ -330,7 +338,11 @@ internal static class EmbeddingBenchmark
         return sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];
     }
 
-    private static string Join(List<double> values) => string.Join(", ", values.Select(value => value.ToString("F1", CultureInfo.InvariantCulture)));
+    private static string Join(List<double> values, string format = "F1") =>
+        string.Join(", ", values.Select(value => value.ToString(format, CultureInfo.InvariantCulture)));
+
+    private static List<double> Ratios(List<double> numerators, List<double> denominators) =>
+        [.. numerators.Zip(denominators, (numerator, denominator) => numerator / denominator)];
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
