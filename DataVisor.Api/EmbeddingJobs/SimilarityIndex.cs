@@ -36,6 +36,15 @@ internal sealed class SimilarityIndex
             return null;
         }
 
+        return TopSimilar(matrix, queryRow, limit);
+    }
+
+    /// <summary>
+    /// The exact scan behind <see cref="Search"/>: the <paramref name="limit"/> rows most similar to row
+    /// <paramref name="queryRow"/> (itself excluded), best first. Internal so the benchmark times this very path.
+    /// </summary>
+    internal static SimilarSample[] TopSimilar(Matrix matrix, int queryRow, int limit)
+    {
         var dimension = matrix.Dimension;
         var query = matrix.Vectors.AsSpan(queryRow * dimension, dimension);
         // A bounded min-heap of the best rows; rows are in id order, so among equal scores the earlier row wins.
@@ -90,7 +99,7 @@ internal sealed class SimilarityIndex
         return matrix;
     }
 
-    private sealed record Matrix(long Version, string[] SampleIds, string?[] FileNames, float[] Vectors, int Dimension, Dictionary<string, int> RowBySample)
+    internal sealed record Matrix(long Version, string[] SampleIds, string?[] FileNames, float[] Vectors, int Dimension, Dictionary<string, int> RowBySample)
     {
         /// <summary>Rows scaled to unit length, so a dot product is the cosine; a zero row stays zero (score 0).</summary>
         public static Matrix Normalised(ActiveVectors active, long version)
