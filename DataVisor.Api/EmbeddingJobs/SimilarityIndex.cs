@@ -70,7 +70,8 @@ internal sealed class SimilarityIndex
         return results;
     }
 
-    private Matrix? Current(string datasetId)
+    /// <summary>The dataset's current unit-length vectors (shared: callers must not modify them), or null.</summary>
+    internal Matrix? Current(string datasetId)
     {
         var version = store.Version(datasetId);
         if (_matrices.TryGetValue(datasetId, out var cached) && cached.Version == version)
@@ -90,7 +91,7 @@ internal sealed class SimilarityIndex
         return matrix;
     }
 
-    private sealed record Matrix(long Version, string[] SampleIds, string?[] FileNames, float[] Vectors, int Dimension, Dictionary<string, int> RowBySample)
+    internal sealed record Matrix(long Version, string[] SampleIds, string?[] FileNames, float[] Vectors, int Dimension, Dictionary<string, int> RowBySample)
     {
         /// <summary>Rows scaled to unit length, so a dot product is the cosine; a zero row stays zero (score 0).</summary>
         public static Matrix Normalised(ActiveVectors active, long version)
