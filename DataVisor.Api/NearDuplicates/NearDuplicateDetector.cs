@@ -1,22 +1,26 @@
-using System.Numerics.Tensors;
 using DataVisor.Api.EmbeddingJobs;
 using DataVisor.Api.Jobs;
+using DataVisor.Api.Torch;
+using static TorchSharp.torch;
 
 namespace DataVisor.Api.NearDuplicates;
 
 /// <summary>
 /// R29's job (§6.11): an exact, blocked all-pairs scan of the unit-length vectors. For each block of
 /// <see cref="QueryBlockRows"/> query rows the cosines against <see cref="ColumnBlockRows"/> candidate rows
-/// at a time go into one fixed-size tile, so memory stays bounded whatever the dataset size; each row keeps
-/// its 9 best neighbours at or above the threshold, and those edges are joined with a union-find.
+/// at a time are one libtorch matrix product into a fixed-size tile, so memory beyond the vectors stays
+/// bounded whatever the dataset size; each row keeps its 9 best neighbours at or above the threshold, and
+/// those edges are joined with a union-find.
 /// </summary>
 internal sealed class NearDuplicateDetector(SimilarityIndex index, EmbeddingStore embeddings, NearDuplicateResults results, NearDuplicatePacing pacing)
 {
     /// <summary>The contract's neighbour count per sample.</summary>
     public const int NeighboursPerSample = 9;
 
-    private const int QueryBlockRows = 128;
-    private const int ColumnBlockRows = 1024;
+    // A 256 x 4096 tile is 4 MB; a query block of 100k x 512-d vectors is about a second of work, which is
+    // also how long a cancellation may wait.
+    private const int QueryBlockRows = 256;
+    private const int ColumnBlockRows = 4096;
 
     public async Task<NearDuplicateProgress> RunAsync(string datasetId, double threshold, JobContext<NearDuplicateProgress> job)
     {
@@ -33,6 +37,9 @@ internal sealed class NearDuplicateDetector(SimilarityIndex index, EmbeddingStor
         var total = matrix.SampleIds.Length;
         var dimension = matrix.Dimension;
         var components = new UnionFind(total);
+        _ = TorchRuntime.Version;
+        using var noGrad = no_grad();
+        using var vectors = tensor(matrix.Vectors, [total, dimension], ScalarType.Float32);
         var tile = new float[QueryBlockRows * ColumnBlockRows];
         var neighbours = new Neighbours[QueryBlockRows];
         for (var slot = 0; slot < neighbours.Length; slot++)
@@ -53,7 +60,7 @@ internal sealed class NearDuplicateDetector(SimilarityIndex index, EmbeddingStor
             for (var columnStart = 0; columnStart < total; columnStart += ColumnBlockRows)
             {
                 var columnCount = Math.Min(ColumnBlockRows, total - columnStart);
-                ScoreTile(matrix.Vectors, dimension, queryStart, queryCount, columnStart, columnCount, tile);
+                ScoreTile(vectors, queryStart, queryCount, columnStart, columnCount, tile);
                 for (var slot = 0; slot < queryCount; slot++)
                 {
                     var queryRow = queryStart + slot;
@@ -87,17 +94,11 @@ internal sealed class NearDuplicateDetector(SimilarityIndex index, EmbeddingStor
     }
 
     /// <summary>tile[q, c] = row(queryStart + q) · row(columnStart + c): a block of the matrix product V·Vᵀ.</summary>
-    private static void ScoreTile(float[] vectors, int dimension, int queryStart, int queryCount, int columnStart, int columnCount, float[] tile)
+    private static void ScoreTile(Tensor vectors, int queryStart, int queryCount, int columnStart, int columnCount, float[] tile)
     {
-        for (var slot = 0; slot < queryCount; slot++)
-        {
-            var query = vectors.AsSpan((queryStart + slot) * dimension, dimension);
-            var scores = tile.AsSpan(slot * columnCount, columnCount);
-            for (var offset = 0; offset < columnCount; offset++)
-            {
-                scores[offset] = TensorPrimitives.Dot(query, vectors.AsSpan((columnStart + offset) * dimension, dimension));
-            }
-        }
+        using var scope = NewDisposeScope();
+        var scores = vectors.narrow(0, queryStart, queryCount).matmul(vectors.narrow(0, columnStart, columnCount).t()).contiguous();
+        scores.data<float>().CopyTo(tile, 0);
     }
 
     /// <summary>Components of 2 or more; ids in ordinal order, groups by size descending then first id.</summary>
