@@ -74,6 +74,43 @@ public sealed class NearDuplicateTests
     }
 
     [Fact]
+    public async Task Only_the_nine_most_similar_neighbours_make_edges()
+    {
+        // p = e0; nine a's at cos 0.99 to p; ten b's at cos 0.96 to p. Every pair is above 0.95 to p, but p's
+        // best nine are the a's and each b's best nine are the other b's, so no edge joins b to p or the a's.
+        var models = new ScriptedModelCatalog { Dimension = 3 };
+        var images = new List<(string, SkiaSharp.SKBitmap?)>();
+        void Add(string name, params float[] vector)
+        {
+            models.SetVector($"{name}.png", vector);
+            images.Add(($"{name}.png", EmbeddingJobTestBed.DrawGroupImage(images.Count % 3, images.Count % 4)));
+        }
+
+        Add("p", 1, 0, 0);
+        for (var index = 0; index < 10; index++)
+        {
+            if (index < 9)
+            {
+                Add($"a{index}", 0.99f, MathF.Sqrt(1 - (0.99f * 0.99f)), 0);
+            }
+
+            Add($"b{index}", 0.96f, 0, MathF.Sqrt(1 - (0.96f * 0.96f)));
+        }
+
+        using var bed = new EmbeddingJobTestBed(models);
+        var datasetId = await bed.IngestAsync(images);
+        Assert.Equal(HttpStatusCode.Accepted, (await bed.GenerateAsync(datasetId, new { model_name = "scripted" })).StatusCode);
+        Assert.Equal("complete", (await bed.ReadProgressAsync(datasetId))[^1].Data.GetProperty("status").GetString());
+        var ids = (await bed.SampleIdsAsync(datasetId)).ToDictionary(pair => Path.GetFileNameWithoutExtension(pair.Key), pair => pair.Value);
+
+        var last = await DetectAndReadAsync(bed, datasetId, "0.95");
+        Assert.Equal("Found 2 duplicate groups (20 images)", last.GetProperty("message").GetString());
+        AssertGroups(await ResultsAsync(bed, datasetId), ids, 0.95,
+            ["p", .. Enumerable.Range(0, 9).Select(index => $"a{index}")],
+            [.. Enumerable.Range(0, 10).Select(index => $"b{index}")]);
+    }
+
+    [Fact]
     public async Task Without_vectors_detection_completes_with_an_empty_result()
     {
         using var bed = new EmbeddingJobTestBed(new ScriptedModelCatalog());
