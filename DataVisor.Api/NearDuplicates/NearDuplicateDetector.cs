@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DataVisor.Api.EmbeddingJobs;
 using DataVisor.Api.Jobs;
 using DataVisor.Api.Torch;
@@ -25,6 +26,9 @@ internal sealed class NearDuplicateDetector(SimilarityIndex index, EmbeddingStor
     public async Task<NearDuplicateProgress> RunAsync(string datasetId, double threshold, JobContext<NearDuplicateProgress> job)
     {
         var cancellationToken = job.CancellationToken;
+        // The registry runs each job under its own activity, which is current here.
+        var activity = Activity.Current;
+        activity?.SetTag("datavisor.near_duplicates.threshold", threshold);
         // The version first: if a generation lands while we read, the result is already stale and never shown.
         var version = embeddings.Version(datasetId);
         var matrix = index.Current(datasetId);
@@ -35,6 +39,7 @@ internal sealed class NearDuplicateDetector(SimilarityIndex index, EmbeddingStor
         }
 
         var total = matrix.SampleIds.Length;
+        activity?.SetTag("datavisor.near_duplicates.vectors", total);
         var dimension = matrix.Dimension;
         var components = new UnionFind(total);
         _ = TorchRuntime.Version;
@@ -90,6 +95,7 @@ internal sealed class NearDuplicateDetector(SimilarityIndex index, EmbeddingStor
         job.Report(NearDuplicateProgress.Grouping(total));
         var groups = Groups(components, matrix.SampleIds);
         results.Publish(datasetId, new NearDuplicateResult(version, groups, threshold));
+        activity?.SetTag("datavisor.near_duplicates.groups", groups.Count);
         return NearDuplicateProgress.Complete(total, groups.Count, groups.Sum(group => group.Length));
     }
 

@@ -207,6 +207,25 @@ public sealed class NearDuplicateTests
         Assert.Equal(4, (await ResultsAsync(bed, datasetId)).GetProperty("total_groups").GetInt32());
     }
 
+    [Fact]
+    public async Task Deleting_the_dataset_ends_a_running_detection_and_its_results()
+    {
+        var pacing = new HeldPacing();
+        var (bed, datasetId, _) = await GeneratedAsync(new ScriptedModelCatalog { Dimension = Dimension }, services => services.AddSingleton<NearDuplicatePacing>(pacing));
+        using var _ = bed;
+        await DetectAndReadAsync(bed, datasetId, null);
+        pacing.Hold = true;
+        Assert.Equal(HttpStatusCode.Accepted, (await bed.Client.PostAsync($"/datasets/{datasetId}/near-duplicates/detect", null)).StatusCode);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stream = await bed.Client.GetAsync($"/datasets/{datasetId}/near-duplicates/progress", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        Assert.Equal(HttpStatusCode.NoContent, (await bed.Client.DeleteAsync($"/datasets/{datasetId}")).StatusCode);
+        var last = (await EventStreamReader.ReadAllAsync(stream, "\r\n\r\n", timeout.Token))[^1].Data;
+        Assert.Equal(("error", "Dataset deleted"), (last.GetProperty("status").GetString(), last.GetProperty("message").GetString()));
+        await AssertNoResultsAsync(bed, datasetId);
+        await AssertDetailAsync(await bed.Client.PostAsync($"/datasets/{datasetId}/near-duplicates/detect", null), HttpStatusCode.NotFound, "Dataset not found");
+    }
+
     /// <summary>
     /// a1/a2 exact duplicates (different lengths); c1-c2-c3 a chain with cos 0.97 per link (0.88 end to end);
     /// n1/n2 at cos 0.96; b1/b2 at cos 0.90.
