@@ -2,6 +2,7 @@ using DataVisor.Api.Annotations;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.EmbeddingJobs;
+using DataVisor.Api.NearDuplicates;
 using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
@@ -43,6 +44,7 @@ public static class DataVisorServices
         services.AddHostedService<DataVisor.Api.Demo.DemoDatasetSeeder>();
         services.AddSampleBrowsing().AddStatistics();
         services.AddEmbeddingJobs();
+        services.AddNearDuplicates();
         return services;
     }
 }

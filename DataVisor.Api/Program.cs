@@ -3,6 +3,7 @@ using DataVisor.Api.Annotations;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.EmbeddingJobs;
+using DataVisor.Api.NearDuplicates;
 using DataVisor.Api.Evaluation;
 using DataVisor.Api.Health;
 using DataVisor.Api.Hosting;
@@ -61,6 +62,7 @@ app.MapEvaluation();
 app.MapTriage().MapAnnotationTriage();
 app.MapSamples().MapStatistics();
 app.MapEmbeddingJobs();
+app.MapNearDuplicates();
 
 await app.RunAsync();
 

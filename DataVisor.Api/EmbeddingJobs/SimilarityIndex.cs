@@ -79,7 +79,8 @@ internal sealed class SimilarityIndex
         return results;
     }
 
-    private Matrix? Current(string datasetId)
+    /// <summary>The dataset's current unit-length vectors (shared: callers must not modify them), or null.</summary>
+    internal Matrix? Current(string datasetId)
     {
         var version = store.Version(datasetId);
         if (_matrices.TryGetValue(datasetId, out var cached) && cached.Version == version)

@@ -19,14 +19,23 @@ internal sealed class EmbeddingJobTestBed : IDisposable
 {
     private readonly ApiFactory _root;
 
-    public EmbeddingJobTestBed(IEmbeddingModelCatalog? models = null)
+    /// <param name="configure">Further test services (e.g. a job's pacing hook).</param>
+    public EmbeddingJobTestBed(IEmbeddingModelCatalog? models = null, Action<IServiceCollection>? configure = null)
     {
         Directory.CreateDirectory(Temp.Combine("state"));
         Directory.CreateDirectory(ImageDir);
         _root = new ApiFactory(Temp.Combine("state"));
-        Api = models is null
+        Api = models is null && configure is null
             ? _root
-            : _root.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton(models)));
+            : _root.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            {
+                if (models is not null)
+                {
+                    services.AddSingleton(models);
+                }
+
+                configure?.Invoke(services);
+            }));
         Client = Api.CreateClient();
     }
 
