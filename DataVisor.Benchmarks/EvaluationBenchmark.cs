@@ -42,8 +42,8 @@ public static class EvaluationBenchmark
                 var query = "source=bench&iou_threshold=0.5&conf_threshold=0.25";
                 for (var run = 0; run <= repeat; run++)
                 {
-                    var evaluation = await TimeAsync(() => client.GetStringAsync($"/datasets/{datasetId}/evaluation?{query}"));
-                    var analysis = await TimeAsync(() => client.GetStringAsync($"/datasets/{datasetId}/error-analysis?{query}"));
+                    var evaluation = (await Measure.ElapsedAsync(() => client.GetStringAsync($"/datasets/{datasetId}/evaluation?{query}"))).TotalMilliseconds;
+                    var analysis = (await Measure.ElapsedAsync(() => client.GetStringAsync($"/datasets/{datasetId}/error-analysis?{query}"))).TotalMilliseconds;
                     if (run > 0)
                     {
                         // The first round warms the JIT and DuckDB's caches.
@@ -60,8 +60,8 @@ public static class EvaluationBenchmark
             Console.WriteLine();
             Console.WriteLine("| measure (median) | ms | share |");
             Console.WriteLine("|---|---:|---:|");
-            Console.WriteLine($"| R19 evaluation over HTTP (mAP at 10 IoUs, per-class AP, PR curves, matrix) | {Median(r19):F0} | |");
-            Console.WriteLine($"| R21 error analysis over HTTP | {Median(r21):F0} | |");
+            Console.WriteLine($"| R19 evaluation over HTTP (mAP at 10 IoUs, per-class AP, PR curves, matrix) | {Measure.Median(r19):F0} | |");
+            Console.WriteLine($"| R21 error analysis over HTTP | {Measure.Median(r21):F0} | |");
             Console.WriteLine($"| in process: load the scope from DuckDB | {load:F0} | {load / (load + compute):P0} |");
             Console.WriteLine($"| in process: compute R19 (DetectionEvaluator) | {compute:F0} | {compute / (load + compute):P0} |");
             return 0;
@@ -92,7 +92,7 @@ public static class EvaluationBenchmark
             }
         }
 
-        return (Median(loads), Median(computes));
+        return (Measure.Median(loads), Measure.Median(computes));
     }
 
     /// <summary>val2017-like boxes: ~7 per image, skewed classes, all three area ranges, 1 % crowd.</summary>
@@ -106,18 +106,7 @@ public static class EvaluationBenchmark
         using (var json = new Utf8JsonWriter(stream))
         {
             json.WriteStartObject();
-            json.WriteStartArray("images");
-            for (var id = 1; id <= images; id++)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("id", id);
-                json.WriteString("file_name", $"{id:D12}.jpg");
-                json.WriteNumber("width", 640);
-                json.WriteNumber("height", 480);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            Measure.WriteCocoImages(json, images);
             json.WriteStartArray("annotations");
             for (var image = 1; image <= images; image++)
             {
@@ -204,18 +193,5 @@ public static class EvaluationBenchmark
         json.WriteNumberValue(Math.Round(w, 2));
         json.WriteNumberValue(Math.Round(h, 2));
         json.WriteEndArray();
-    }
-
-    private static async Task<double> TimeAsync(Func<Task<string>> request)
-    {
-        var clock = Stopwatch.StartNew();
-        _ = await request();
-        return clock.Elapsed.TotalMilliseconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -34,17 +34,17 @@ public static class IngestBenchmark
             var peaks = new List<long>();
             for (var run = 1; run <= repeat; run++)
             {
-                tokenWalk.Add(Time(() => WalkTokens(annotationPath)));
-                deserialize.Add(await TimeAsync(() => DeserializeAsync(annotationPath)));
+                tokenWalk.Add(Measure.Elapsed(() => WalkTokens(annotationPath)).TotalSeconds);
+                deserialize.Add((await Measure.ElapsedAsync(() => DeserializeAsync(annotationPath))).TotalSeconds);
                 var (seconds, peak) = await IngestAsync(work, run, annotationPath, imageDir, images, images * perImage);
                 ingest.Add(seconds);
                 peaks.Add(peak);
                 Console.WriteLine($"run {run}: read (Utf8JsonReader) {tokenWalk[^1]:F2} s, deserialize (JsonSerializer) {deserialize[^1]:F2} s, ingest {seconds:F2} s, API peak RSS {peak / 1e6:F0} MB");
             }
 
-            var read = Median(tokenWalk);
-            var objects = Median(deserialize);
-            var total = Median(ingest);
+            var read = Measure.Median(tokenWalk);
+            var objects = Measure.Median(deserialize);
+            var total = Measure.Median(ingest);
             Console.WriteLine();
             Console.WriteLine("| measure (median of runs) | seconds | ingest / measure |");
             Console.WriteLine("|---|---|---|");
@@ -145,18 +145,7 @@ public static class IngestBenchmark
         json.WriteStartObject("info");
         json.WriteString("description", "DataVisor ingest benchmark");
         json.WriteEndObject();
-        json.WriteStartArray("images");
-        for (var id = 1; id <= images; id++)
-        {
-            json.WriteStartObject();
-            json.WriteNumber("id", id);
-            json.WriteString("file_name", $"{id:D12}.jpg");
-            json.WriteNumber("width", 640);
-            json.WriteNumber("height", 480);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
+        Measure.WriteCocoImages(json, images);
         json.WriteStartArray("annotations");
         long annotationId = 1;
         for (var image = 1; image <= images; image++)
@@ -202,32 +191,5 @@ public static class IngestBenchmark
 
         json.WriteEndArray();
         json.WriteEndObject();
-    }
-
-    private static double Time(Action action)
-    {
-        var clock = Stopwatch.StartNew();
-        action();
-        return clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Time(Func<long> action)
-    {
-        var clock = Stopwatch.StartNew();
-        _ = action();
-        return clock.Elapsed.TotalSeconds;
-    }
-
-    private static async Task<double> TimeAsync(Func<Task> action)
-    {
-        var clock = Stopwatch.StartNew();
-        await action();
-        return clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }
