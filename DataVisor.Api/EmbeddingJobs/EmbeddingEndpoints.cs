@@ -15,7 +15,6 @@ public sealed record GenerationStarted(string DatasetId, string Status, string M
 public sealed record EmbeddingStatus(string DatasetId, bool HasEmbeddings, long EmbeddingCount, string? ModelName, bool HasReduction);
 
 /// <summary>X1-X4 body.</summary>
-public sealed record CancellationRequested(string Status, string Message);
 
 /// <summary>R22-R24 and X1: embedding generation as a background job.</summary>
 public static class EmbeddingEndpoints
@@ -108,15 +107,6 @@ public static class EmbeddingEndpoints
 
     /// <summary>X1.</summary>
     internal static Results<Ok<CancellationRequested>, NotFound<ErrorDetail>, Conflict<ErrorDetail>> Cancel(
-        string datasetId, JobRegistry jobs, DatasetStore datasets)
-    {
-        if (datasets.Find(datasetId) is null)
-        {
-            return TypedResults.NotFound(new ErrorDetail("Dataset not found"));
-        }
-
-        return jobs.TryCancel(datasetId, EmbeddingProgress.JobKind)
-            ? TypedResults.Ok(new CancellationRequested("cancelling", "Cancellation requested"))
-            : TypedResults.Conflict(new ErrorDetail("No embedding generation is running for this dataset"));
-    }
+        string datasetId, JobRegistry jobs, DatasetStore datasets) =>
+        JobCancellation.Cancel(datasetId, EmbeddingProgress.JobKind, "embedding generation", jobs, datasets);
 }

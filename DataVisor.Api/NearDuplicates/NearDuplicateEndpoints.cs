@@ -91,15 +91,6 @@ public static class NearDuplicateEndpoints
 
     /// <summary>X3.</summary>
     internal static Results<Ok<CancellationRequested>, NotFound<ErrorDetail>, Conflict<ErrorDetail>> Cancel(
-        string datasetId, JobRegistry jobs, DatasetStore datasets)
-    {
-        if (datasets.Find(datasetId) is null)
-        {
-            return TypedResults.NotFound(new ErrorDetail("Dataset not found"));
-        }
-
-        return jobs.TryCancel(datasetId, NearDuplicateProgress.JobKind)
-            ? TypedResults.Ok(new CancellationRequested("cancelling", "Cancellation requested"))
-            : TypedResults.Conflict(new ErrorDetail("No near-duplicate detection is running for this dataset"));
-    }
+        string datasetId, JobRegistry jobs, DatasetStore datasets) =>
+        JobCancellation.Cancel(datasetId, NearDuplicateProgress.JobKind, "near-duplicate detection", jobs, datasets);
 }
