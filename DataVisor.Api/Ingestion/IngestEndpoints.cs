@@ -60,10 +60,21 @@ public static class IngestEndpoints
             return TypedResults.Json(new ErrorDetail("The service is shutting down"), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        // A client that goes away, or a host that stops, cancels the ingest before its commit.
+        return await StreamAsync(context, plan!, ingest, lifetime, json.Value.SerializerOptions, sink => sink);
+    }
+
+    /// <summary>
+    /// Runs a planned ingest (R2) or import (R36) as a dialect-A stream; <paramref name="wrap"/> lets R36 add
+    /// its <c>split</c> field to the events. A client that goes away, or a host that stops, cancels the
+    /// ingest before its commit.
+    /// </summary>
+    internal static async Task<EmptyHttpResult> StreamAsync(
+        HttpContext context, IngestPlan plan, IngestService ingest, IHostApplicationLifetime lifetime,
+        System.Text.Json.JsonSerializerOptions json, Func<StreamEventSink, IIngestEventSink> wrap)
+    {
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-        var stream = await ProgressStream.StartAsync(context, json.Value.SerializerOptions);
-        await ingest.RunAsync(plan!, new StreamEventSink(stream, cancellation.Token), cancellation.Token);
+        var stream = await ProgressStream.StartAsync(context, json);
+        await ingest.RunAsync(plan, wrap(new StreamEventSink(stream, cancellation.Token)), cancellation.Token);
         return TypedResults.Empty;
     }
 

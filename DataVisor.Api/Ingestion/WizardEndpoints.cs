@@ -113,10 +113,7 @@ public static class WizardEndpoints
             return Error(StatusCodes.Status503ServiceUnavailable, "The service is shutting down");
         }
 
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-        var stream = await ProgressStream.StartAsync(context, json.Value.SerializerOptions);
-        await ingest.RunAsync(plan!, new ImportEventSink(new IngestEndpoints.StreamEventSink(stream, cancellation.Token)), cancellation.Token);
-        return TypedResults.Empty;
+        return await IngestEndpoints.StreamAsync(context, plan!, ingest, lifetime, json.Value.SerializerOptions, sink => new ImportEventSink(sink));
     }
 
     public static async Task<Results<Ok<BrowseResponse>, UnprocessableEntity<ValidationErrorResponse>, JsonHttpResult<ErrorDetail>>> BrowseFolder(
