@@ -75,16 +75,7 @@ public sealed class EmbeddingGenerationTests
         using var response = await bed.Client.GetAsync($"/datasets/{datasetId}/embeddings/progress", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream; charset=utf-8", response.Content.Headers.ContentType?.ToString());
         Assert.Equal("no-cache", response.Headers.CacheControl?.ToString());
-        await using var body = await response.Content.ReadAsStreamAsync();
-        var buffer = new byte[4096];
-        var text = "";
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (text.Split("\r\n\r\n").Length < 3)
-        {
-            var read = await body.ReadAsync(buffer, deadline.Token);
-            Assert.True(read > 0);
-            text += System.Text.Encoding.UTF8.GetString(buffer, 0, read);
-        }
+        var text = await EmbeddingJobTestBed.ReadFramesAsync(response, frames: 2);
 
         var idle = "event: progress\r\ndata: {\"status\":\"idle\",\"processed\":0,\"total\":0,\"message\":\"\"}\r\n\r\n";
         Assert.StartsWith(idle + idle, text, StringComparison.Ordinal);

@@ -169,6 +169,26 @@ internal sealed class EmbeddingJobTestBed : IDisposable
         _root.Dispose();
         Temp.Dispose();
     }
+
+    /// <summary>
+    /// The raw text of a dialect-B stream until it holds <paramref name="frames"/> complete frames (CRLF
+    /// framing kept, so tests can compare bytes), failing after 30 s.
+    /// </summary>
+    public static async Task<string> ReadFramesAsync(HttpResponseMessage response, int frames)
+    {
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[4096];
+        var text = "";
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (text.Split("\r\n\r\n").Length <= frames)
+        {
+            var read = await body.ReadAsync(buffer, deadline.Token);
+            Assert.True(read > 0);
+            text += System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+        }
+
+        return text;
+    }
 }
 
 /// <summary>

@@ -160,16 +160,7 @@ public sealed class NearDuplicateTests
 
         using var response = await bed.Client.GetAsync($"/datasets/{datasetId}/near-duplicates/progress", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream; charset=utf-8", response.Content.Headers.ContentType?.ToString());
-        await using var body = await response.Content.ReadAsStreamAsync();
-        var buffer = new byte[4096];
-        var text = "";
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (text.Split("\r\n\r\n").Length < 3)
-        {
-            var read = await body.ReadAsync(buffer, deadline.Token);
-            Assert.True(read > 0);
-            text += System.Text.Encoding.UTF8.GetString(buffer, 0, read);
-        }
+        var text = await EmbeddingJobTestBed.ReadFramesAsync(response, frames: 2);
 
         var idle = "event: progress\r\ndata: {\"status\":\"idle\",\"progress\":0,\"scanned\":0,\"total\":0,\"groups_found\":0,\"message\":\"Not started\"}\r\n\r\n";
         Assert.StartsWith(idle + idle, text, StringComparison.Ordinal);
