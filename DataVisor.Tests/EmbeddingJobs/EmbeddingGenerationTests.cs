@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using DataVisor.Tests.Infrastructure;
 
 namespace DataVisor.Tests.EmbeddingJobs;
 
@@ -220,9 +221,20 @@ public sealed class EmbeddingGenerationTests
         using var bed = new EmbeddingJobTestBed(models);
         var datasetId = await bed.IngestAsync([("a.png", EmbeddingJobTestBed.DrawGroupImage(0, 0))]);
         await bed.GenerateAsync(datasetId, new { model_name = "scripted" });
-        var reading = bed.ReadProgressAsync(datasetId);
-        Assert.Equal(HttpStatusCode.NoContent, (await bed.Client.DeleteAsync($"/datasets/{datasetId}")).StatusCode);
-        var events = await reading;
+        // The stream must be open (its first event read) before the delete, or it would answer 404.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var response = await bed.Client.GetAsync($"/datasets/{datasetId}/embeddings/progress", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = new List<ReceivedEvent>();
+        await foreach (var received in EventStreamReader.ReadAsync(response, "\r\n\r\n", timeout.Token))
+        {
+            events.Add(received);
+            if (events.Count == 1)
+            {
+                Assert.Equal(HttpStatusCode.NoContent, (await bed.Client.DeleteAsync($"/datasets/{datasetId}")).StatusCode);
+            }
+        }
+
         models.Release();
         var last = events[^1].Data;
         Assert.Equal("error", last.GetProperty("status").GetString());
