@@ -45,6 +45,7 @@ public static class DataVisorServices
         services.AddSampleBrowsing().AddStatistics();
         services.AddEmbeddingJobs();
         services.AddNearDuplicates();
+        DataVisor.Api.Analysis.AnalysisServices.AddAnalysis(services);
         return services;
     }
 }

@@ -63,6 +63,7 @@ app.MapTriage().MapAnnotationTriage();
 app.MapSamples().MapStatistics();
 app.MapEmbeddingJobs();
 app.MapNearDuplicates();
+DataVisor.Api.Analysis.AnalysisEndpoints.MapAnalysis(app);
 
 await app.RunAsync();
 
