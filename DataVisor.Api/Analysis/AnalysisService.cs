@@ -17,10 +17,19 @@ internal sealed class AnalysisService(
     IConfiguration configuration,
     ILogger<AnalysisService> logger)
 {
-    /// <summary>Null when the dataset or the source does not exist (the detail says which).</summary>
+    /// <summary>
+    /// Null outcome and a detail when the dataset or the source does not exist (§4.11's 404s, in that order);
+    /// then 503 for an unknown provider; otherwise the report or the model's 502/503.
+    /// </summary>
     public async Task<(AnalysisOutcome? Outcome, string? NotFound)> AnalyseAsync(string datasetId, AnalyzeRequest request, CancellationToken cancellationToken)
     {
+        using var activity = DataVisorTelemetry.ActivitySource.StartActivity("analysis");
+        activity?.SetTag("datavisor.dataset_id", datasetId);
+        activity?.SetTag("datavisor.evaluation.source", request.Source);
+        activity?.SetTag("datavisor.evaluation.iou_threshold", request.IouThreshold);
+        activity?.SetTag("datavisor.evaluation.conf_threshold", request.ConfThreshold);
         AnalysisInput input;
+        AgentModelSettings? settings;
         using (var connection = database.OpenConnection())
         {
             if (connection.Scalar("SELECT dataset_type FROM datasets WHERE id = $id", ("id", datasetId)) is not string datasetType)
@@ -34,22 +43,19 @@ internal sealed class AnalysisService(
                 return (null, $"No annotations found for source '{request.Source}'");
             }
 
-            var (settings, problem) = AgentModelSettings.Resolve(options.Value, configuration);
+            (settings, var problem) = AgentModelSettings.Resolve(options.Value, configuration);
             if (problem is not null)
             {
+                activity?.SetStatus(ActivityStatusCode.Error, problem);
                 AnalysisLog.Failed(logger, datasetId, options.Value.AgentModel, StatusCodes.Status503ServiceUnavailable, problem);
                 return (AnalysisOutcome.Unavailable(problem), null);
             }
 
-            using var activity = DataVisorTelemetry.ActivitySource.StartActivity("analysis");
-            activity?.SetTag("datavisor.dataset_id", datasetId);
-            activity?.SetTag("datavisor.evaluation.source", request.Source);
-            activity?.SetTag("datavisor.evaluation.iou_threshold", request.IouThreshold);
-            activity?.SetTag("datavisor.evaluation.conf_threshold", request.ConfThreshold);
             input = AnalysisInputBuilder.Build(connection, datasetId, datasetType == "classification", request, samples => leakage.Scan(datasetId, samples));
-            connection.Close();
-            return (await AnswerAsync(input, settings, activity, cancellationToken), null);
         }
+
+        // The connection is back before a model call that may take tens of seconds.
+        return (await AnswerAsync(input, settings, activity, cancellationToken), null);
     }
 
     private async Task<AnalysisOutcome> AnswerAsync(AnalysisInput input, AgentModelSettings? settings, Activity? activity, CancellationToken cancellationToken)

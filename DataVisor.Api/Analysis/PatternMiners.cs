@@ -278,7 +278,7 @@ internal static class PatternMiners
         var severity = Severity.Of(share, 0.05, 0.01, leakage.Pairs);
         var bySplits = string.Join(", ", leakage.SplitPairs.Select(p => $"{p.Splits} {p.Pairs}"));
         var pattern = new ErrorPattern(
-            $"{leakage.Pairs} near-duplicate image pairs straddle splits ({leakage.Samples} images, {Percent(share)} of the embedded images)",
+            $"{leakage.Pairs} near-duplicate image {(leakage.Pairs == 1 ? "pair straddles" : "pairs straddle")} splits ({leakage.Samples} images, {Percent(share)} of the embedded images)",
             $"Cosine similarity ≥ {Threshold(leakage.Threshold)} between images of different splits over {leakage.VectorCount} embeddings; pairs by split: {bySplits}.",
             severity,
             []);
