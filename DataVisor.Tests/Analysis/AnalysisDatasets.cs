@@ -53,8 +53,11 @@ public sealed class AnalysisDatasets(EditingTestBed bed)
         return datasetId;
     }
 
-    /// <summary>Imports a run whose prediction for (image, box, GT class) is <paramref name="rule"/>'s answer.</summary>
-    public async Task ImportRunAsync(string datasetId, string runName, Func<int, int, string, Planted?> rule)
+    /// <summary>
+    /// Imports a run whose prediction for (image, box, GT class) is <paramref name="rule"/>'s answer, plus, per
+    /// image, <paramref name="extra"/>'s box at [150, 10, 30, 30], where no GT is (a hard false positive).
+    /// </summary>
+    public async Task ImportRunAsync(string datasetId, string runName, Func<int, int, string, Planted?> rule, Func<int, Planted?>? extra = null)
     {
         var results = new List<object>();
         for (var id = 1; id <= ImageCount; id++)
@@ -68,6 +71,11 @@ public sealed class AnalysisDatasets(EditingTestBed bed)
 
                 var (x, y) = Place(box);
                 results.Add(new { image_id = id, category_id = CategoryId(planted.Class), bbox = new[] { x, y, 40, 40 }, score = planted.Score });
+            }
+
+            if (extra?.Invoke(id) is { } background)
+            {
+                results.Add(new { image_id = id, category_id = CategoryId(background.Class), bbox = new[] { 150, 10, 30, 30 }, score = background.Score });
             }
         }
 

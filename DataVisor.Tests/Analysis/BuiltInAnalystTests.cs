@@ -36,6 +36,14 @@ public sealed class PlantedPatternsFixture : IAsyncLifetime
             return new(limits[cls].As, 0.95);
         });
 
+        // 41 of the 67 car boxes missed (every car box whose index among car boxes is 0, 1 or 2 mod 5), spread evenly.
+        var carBoxes = 0;
+        await datasets.ImportRunAsync(DatasetId, "weak_car", (_, _, cls) => cls == "car" && carBoxes++ % 5 < 3 ? null : new(cls, 0.95));
+
+        // Every box found; plus a background dog at 0.97 on images 41…70 and a background cat at 0.6 on 71…80.
+        await datasets.ImportRunAsync(DatasetId, "confident_fp", (_, _, cls) => new(cls, 0.95),
+            id => id is > 40 and <= 70 ? new("dog", 0.97) : id is > 70 and <= 80 ? new("cat", 0.6) : null);
+
         // 60% of the boxes (those with (2·id + box) mod 5 < 3) found at 0.35, the rest at 0.95.
         await datasets.ImportRunAsync(DatasetId, "low_conf", (id, box, cls) => new(cls, (2 * id + box) % 5 < 3 ? 0.35 : 0.95));
     }
@@ -112,6 +120,39 @@ public sealed class BuiltInAnalystTests(PlantedPatternsFixture fixture) : IClass
         // Above the cluster the same predictions are simply missed: no TP is left below 0.5, so no such pattern.
         var strict = await AnalyseAsync("""{"source": "low_conf", "conf_threshold": 0.5}""");
         Assert.DoesNotContain(Items(strict.Json, "patterns"), p => p.GetProperty("pattern").GetString()!.Contains("low confidence", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ClassFarBelowTheOthers_IsNamedWithItsApAndMissRate()
+    {
+        var answer = await AnalyseAsync("""{"source": "weak_car"}""");
+
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        var pattern = Assert.Single(Items(answer.Json, "patterns"));
+        Assert.Equal("Class 'car' performs far below the others: 61% of its ground-truth boxes are missed or mislabelled (median 0%)", pattern.GetProperty("pattern").GetString());
+        // 26 TPs at precision 1 reach recall 26/67 = 0.388: 39 of the 101 recall levels, AP 0.386.
+        Assert.Equal(
+            "AP 0.39 against a median of 1; 26 of 67 ground-truth boxes found with the right label, over 3 classes with at least 10 ground-truth boxes.",
+            pattern.GetProperty("evidence").GetString());
+        Assert.Equal("""["car"]""", pattern.GetProperty("affected_classes").GetRawText());
+        Assert.Equal("high", pattern.GetProperty("severity").GetString());
+        var recommendation = Assert.Single(Items(answer.Json, "recommendations"));
+        Assert.Equal("data_collection", recommendation.GetProperty("category").GetString());
+    }
+
+    [Fact]
+    public async Task ConfidentHardFalsePositives_PointAtMissingLabels()
+    {
+        var answer = await AnalyseAsync("""{"source": "confident_fp"}""");
+
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        var pattern = Assert.Single(Items(answer.Json, "patterns"));
+        Assert.Equal("75% of hard false positives have confidence of at least 0.9", pattern.GetProperty("pattern").GetString());
+        Assert.Equal("30 of 40 hard false positives score ≥ 0.9; by class: 'dog' 30.", pattern.GetProperty("evidence").GetString());
+        Assert.Equal("""["dog"]""", pattern.GetProperty("affected_classes").GetRawText());
+        Assert.Equal("high", pattern.GetProperty("severity").GetString());
+        var recommendation = Assert.Single(Items(answer.Json, "recommendations"));
+        Assert.Equal("labeling", recommendation.GetProperty("category").GetString());
     }
 
     [Fact]
