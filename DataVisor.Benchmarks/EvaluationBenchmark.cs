@@ -96,7 +96,7 @@ public static class EvaluationBenchmark
     }
 
     /// <summary>val2017-like boxes: ~7 per image, skewed classes, all three area ranges, 1 % crowd.</summary>
-    private static (string GroundTruth, string Predictions, int GtCount, int DetectionCount) Generate(string folder, int images)
+    internal static (string GroundTruth, string Predictions, int GtCount, int DetectionCount) Generate(string folder, int images)
     {
         var random = new Random(2017);
         var gtPath = Path.Combine(folder, "instances_val.json");

@@ -37,18 +37,24 @@ internal sealed class LeakageScanner(SimilarityIndex index)
             return new SplitLeakage(Threshold, 0, 0, rows.Length, [], $"skipped: {rows.Length} embedded images exceed the {MaxVectors} scanned synchronously");
         }
 
-        var dimension = matrix.Dimension;
+        return CrossSplitPairs(matrix.Vectors, matrix.Dimension, rows, [.. rows.Select(r => splits[matrix.SampleIds[r]])]);
+    }
+
+    /// <summary>
+    /// The exact scan: every pair of <paramref name="rows"/> (of a unit-length row-major matrix) in different
+    /// splits with cosine ≥ <see cref="Threshold"/>. Internal so the benchmark times this very loop.
+    /// </summary>
+    internal static SplitLeakage CrossSplitPairs(float[] vectors, int dimension, int[] rows, string[] rowSplits)
+    {
         long pairs = 0;
         var involved = new HashSet<int>();
         var bySplits = new SortedDictionary<string, long>(OrdinalText.Comparer);
         for (var i = 0; i < rows.Length; i++)
         {
-            var left = matrix.Vectors.AsSpan(rows[i] * dimension, dimension);
-            var leftSplit = splits[matrix.SampleIds[rows[i]]];
+            var left = vectors.AsSpan(rows[i] * dimension, dimension);
             for (var j = i + 1; j < rows.Length; j++)
             {
-                var rightSplit = splits[matrix.SampleIds[rows[j]]];
-                if (leftSplit == rightSplit || TensorPrimitives.Dot(left, matrix.Vectors.AsSpan(rows[j] * dimension, dimension)) < Threshold)
+                if (rowSplits[i] == rowSplits[j] || TensorPrimitives.Dot(left, vectors.AsSpan(rows[j] * dimension, dimension)) < Threshold)
                 {
                     continue;
                 }
@@ -56,7 +62,7 @@ internal sealed class LeakageScanner(SimilarityIndex index)
                 pairs++;
                 involved.Add(i);
                 involved.Add(j);
-                var key = OrdinalText.Comparer.Compare(leftSplit, rightSplit) < 0 ? $"{leftSplit}/{rightSplit}" : $"{rightSplit}/{leftSplit}";
+                var key = OrdinalText.Comparer.Compare(rowSplits[i], rowSplits[j]) < 0 ? $"{rowSplits[i]}/{rowSplits[j]}" : $"{rowSplits[j]}/{rowSplits[i]}";
                 bySplits[key] = bySplits.GetValueOrDefault(key) + 1;
             }
         }
