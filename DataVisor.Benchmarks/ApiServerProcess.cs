@@ -82,8 +82,9 @@ public sealed class ApiServerProcess : IDisposable
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
+                // Refused while starting, or a probe slower than 2 s on a loaded machine: probe again.
             }
 
             await Task.Delay(100);

@@ -34,9 +34,14 @@ public sealed record AgentModelSettings(string Provider, string Model, Uri? Endp
         var colon = configured.IndexOf(':', StringComparison.Ordinal);
         var provider = colon > 0 ? configured[..colon] : configured;
         var model = colon > 0 ? configured[(colon + 1)..] : "";
-        if (!Providers.TryGetValue(provider, out var known) || model.Length == 0)
+        if (!Providers.TryGetValue(provider, out var known))
         {
             return (null, $"Unknown agent model provider '{provider}' in '{configured}'. {ConfigureHint}");
+        }
+
+        if (model.Length == 0)
+        {
+            return (null, $"Agent model '{configured}' names no model (expected <provider>:<model>). {ConfigureHint}");
         }
 
         var key = configuration[known.KeyVariable];

@@ -42,7 +42,8 @@ public static class BuiltInAnalyst
         var s = input.Summary;
         var counts = input.IsClassification
             ? $"{s.TruePositives} correct, {s.LabelErrors} misclassified, {s.FalseNegatives} without a prediction"
-            : $"{s.TruePositives} true positives, {s.HardFalsePositives} hard false positives, {s.LabelErrors} label errors, {s.FalseNegatives} false negatives";
+            : $"{Count(s.TruePositives, "true positive", "true positives")}, {Count(s.HardFalsePositives, "hard false positive", "hard false positives")}, " +
+              $"{Count(s.LabelErrors, "label error", "label errors")}, {Count(s.FalseNegatives, "false negative", "false negatives")}";
         var headline = $"Analysed {input.SampleCount} images for source '{input.Source}' at IoU {Threshold(input.IouThreshold)} " +
                        $"and confidence {Threshold(input.ConfThreshold)}: {counts}.";
         if (findings.Count == 0)

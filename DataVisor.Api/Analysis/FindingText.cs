@@ -11,6 +11,10 @@ internal static class FindingText
 
     public static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 
+    /// <summary>"1 true positive", "2 true positives".</summary>
+    public static string Count(long count, string singular, string plural) =>
+        $"{count.ToString(CultureInfo.InvariantCulture)} {(count == 1 ? singular : plural)}";
+
     public static string Threshold(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     public static string Quoted(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));

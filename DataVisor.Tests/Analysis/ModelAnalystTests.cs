@@ -145,19 +145,19 @@ public sealed class ModelAnalystTests : IAsyncLifetime
         Assert.Single(_server.Requests);
     }
 
-    [Fact]
-    public async Task UnknownProvider_Answers503_AfterThe404s()
+    [Theory]
+    [InlineData("acme:model-1", "Unknown agent model provider 'acme' in 'acme:model-1'.")]
+    [InlineData("openai", "Agent model 'openai' names no model (expected <provider>:<model>).")]
+    public async Task UnknownProvider_Answers503_AfterThe404s(string agentModel, string reason)
     {
-        var datasetId = await DatasetAsync(agentModel: "acme:model-1");
+        var datasetId = await DatasetAsync(agentModel);
 
         var unknownSource = await _bed!.SendAsync(HttpMethod.Post, $"/datasets/{datasetId}/analyze", """{"source": "nope"}""");
         Assert.Equal(HttpStatusCode.NotFound, unknownSource.Status);
 
         var answer = await AnalyseAsync(datasetId);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.Status);
-        Assert.Equal(
-            "Unknown agent model provider 'acme' in 'acme:model-1'. Configure DATAVISOR_AGENT_MODEL and the corresponding API key (e.g., GEMINI_API_KEY).",
-            answer.Detail);
+        Assert.Equal($"{reason} Configure DATAVISOR_AGENT_MODEL and the corresponding API key (e.g., GEMINI_API_KEY).", answer.Detail);
         Assert.Empty(_server.Requests);
     }
 
@@ -170,7 +170,7 @@ public sealed class ModelAnalystTests : IAsyncLifetime
         var answer = await AnalyseAsync(datasetId);
 
         Assert.Equal(HttpStatusCode.OK, answer.Status);
-        Assert.StartsWith("Analysed 3 images for source 'r' at IoU 0.5 and confidence 0.25: 1 true positives", answer.Json.GetProperty("summary").GetString());
+        Assert.StartsWith("Analysed 3 images for source 'r' at IoU 0.5 and confidence 0.25: 1 true positive, 2 hard false positives, 1 label error, 1 false negative.", answer.Json.GetProperty("summary").GetString());
         Assert.Empty(_server.Requests);
     }
 }
