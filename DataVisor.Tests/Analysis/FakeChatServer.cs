@@ -18,6 +18,7 @@ public sealed class FakeChatServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<string> _requests = new();
+    private readonly ConcurrentQueue<string> _authorizations = new();
     private readonly List<Func<HttpContext, Task>> _replies = [];
     private int _calls;
 
@@ -27,6 +28,9 @@ public sealed class FakeChatServer : IAsyncDisposable
     public string BaseUrl { get; private set; } = "";
 
     public IReadOnlyList<string> Requests => [.. _requests];
+
+    /// <summary>The Authorization header of each request, in order.</summary>
+    public IReadOnlyList<string> Authorizations => [.. _authorizations];
 
     public static async Task<FakeChatServer> StartAsync()
     {
@@ -80,6 +84,7 @@ public sealed class FakeChatServer : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         using var reader = new StreamReader(context.Request.Body);
+        _authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
         _requests.Enqueue(await reader.ReadToEndAsync());
         var call = Interlocked.Increment(ref _calls) - 1;
         await _replies[Math.Min(call, _replies.Count - 1)](context);

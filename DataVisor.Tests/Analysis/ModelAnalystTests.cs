@@ -30,7 +30,7 @@ public sealed class ModelAnalystTests : IAsyncLifetime
     }
 
     /// <summary>The small COCO dataset with run <c>r</c> (1 TP, 1 label error, 2 hard FPs, 1 FN), on an API with these settings.</summary>
-    private async Task<string> DatasetAsync(string agentModel = "openai:fake-model", string? apiKey = "test-key")
+    private async Task<string> DatasetAsync(string agentModel = "openai:fake-model", string? apiKey = "test-key", string? geminiKey = null)
     {
         _bed = new EditingTestBed(new Dictionary<string, string?>
         {
@@ -38,7 +38,7 @@ public sealed class ModelAnalystTests : IAsyncLifetime
             ["DATAVISOR_AGENT_BASE_URL"] = _server.BaseUrl,
             ["DATAVISOR_AGENT_TIMEOUT_SECONDS"] = "1",
             ["OPENAI_API_KEY"] = apiKey ?? "",
-            ["GEMINI_API_KEY"] = "",
+            ["GEMINI_API_KEY"] = geminiKey ?? "",
         });
         var datasetId = await _bed.IngestSmallCocoAsync();
         var path = _bed.Bed.WriteFile("r.json", """
@@ -74,6 +74,20 @@ public sealed class ModelAnalystTests : IAsyncLifetime
         Assert.Contains("cat | 2 | 2", prompt);
         Assert.Contains("hard_fp: [0.3, 0.5): 1, [0.5, 0.7): 1", prompt);
         Assert.Contains("## Findings of the built-in analyst (JSON)", prompt);
+    }
+
+    [Fact]
+    public async Task GeminiProvider_UsesTheGeminiKeyAndModel()
+    {
+        _server.ReplyWith(ValidReport);
+        var datasetId = await DatasetAsync(agentModel: "google-gla:gemini-2.0-flash", apiKey: null, geminiKey: "gemini-key");
+
+        var answer = await AnalyseAsync(datasetId);
+
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        Assert.Equal(ValidReportOnTheWire, answer.Text);
+        Assert.Equal(["Bearer gemini-key"], _server.Authorizations);
+        Assert.Equal("gemini-2.0-flash", _server.Request(0).GetProperty("model").GetString());
     }
 
     [Fact]
