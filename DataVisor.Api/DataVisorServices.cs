@@ -7,6 +7,7 @@ using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
 using DataVisor.Api.Predictions;
+using DataVisor.Api.Reductions;
 using DataVisor.Api.Samples;
 using DataVisor.Api.Statistics;
 using DataVisor.Api.Storage;
@@ -45,6 +46,7 @@ public static class DataVisorServices
         services.AddSampleBrowsing().AddStatistics();
         services.AddEmbeddingJobs();
         services.AddNearDuplicates();
+        services.AddReductions();
         return services;
     }
 }

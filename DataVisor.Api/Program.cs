@@ -10,6 +10,7 @@ using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
 using DataVisor.Api.Predictions;
+using DataVisor.Api.Reductions;
 using DataVisor.Api.Tags;
 using DataVisor.Api.Triage;
 using DataVisor.Api.Views;
@@ -63,6 +64,7 @@ app.MapTriage().MapAnnotationTriage();
 app.MapSamples().MapStatistics();
 app.MapEmbeddingJobs();
 app.MapNearDuplicates();
+app.MapReductions();
 
 await app.RunAsync();
 
