@@ -7,13 +7,16 @@ namespace DataVisor.Api.Reductions;
 /// R25's <c>pca</c> (§6.10): the centred vectors projected on the two eigenvectors of their covariance with
 /// the largest eigenvalues. The d × d covariance and its eigendecomposition run in double precision, so the
 /// layout matches scikit-learn's PCA to 1e-4 up to sign; <c>torch.linalg.eigh</c> on a 512 × 512 matrix is
-/// a few milliseconds, so the cost is the one pass that forms the covariance.
+/// a few milliseconds, so the cost is the passes over the rows.
 /// </summary>
 internal sealed class PcaReducer : IDimensionReducer
 {
     // An eigenvalue this small relative to the largest is rounding noise (n = 2 has rank 1): its direction is
     // arbitrary, so its coordinate is reported as 0 rather than as noise that would differ between machines.
     private const double DegenerateEigenvalue = 1e-10;
+
+    // Rows are widened to double a block at a time: 100k × 512 vectors in double would be 400 MB at once.
+    private const int BlockRows = 8192;
 
     public string Method => "pca";
 
@@ -29,21 +32,48 @@ internal sealed class PcaReducer : IDimensionReducer
             return layout;
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
         _ = TorchRuntime.Version;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var centred = tensor(vectors.Values, [count, dimension], ScalarType.Float32).to_type(ScalarType.Float64);
-        centred = centred - centred.mean([0], keepdim: true);
-        var covariance = centred.t().matmul(centred) / (count - 1);
-        cancellationToken.ThrowIfCancellationRequested();
+        // Per-block results are accumulated in managed arrays: a tensor updated in place inside a block's
+        // dispose scope would be freed with that scope.
+        var sum = new double[dimension];
+        // The dimension as an array: a bare literal 0 converts to ScalarType and would pick sum(dtype).
+        ForEachBlock(vectors, cancellationToken, (_, block) => Accumulate(sum, block.sum(new long[] { 0 }, keepdim: false)));
+        var mean = tensor(sum, ScalarType.Float64) / count;
+
+        var scatter = new double[dimension * dimension];
+        ForEachBlock(vectors, cancellationToken, (_, block) =>
+        {
+            var centred = block - mean;
+            Accumulate(scatter, centred.t().matmul(centred));
+        });
+        var covariance = tensor(scatter, [dimension, dimension], ScalarType.Float64) / (count - 1);
+
+        var loadings = tensor(TopLoadings(covariance, dimension), [2, dimension], ScalarType.Float64).t();
+        ForEachBlock(vectors, cancellationToken, (start, block) =>
+            (block - mean).matmul(loadings).contiguous().data<double>().CopyTo(layout, 2 * start));
+        return layout;
+    }
+
+    private static void Accumulate(double[] total, Tensor part)
+    {
+        var values = part.contiguous().data<double>();
+        for (var index = 0; index < total.Length; index++)
+        {
+            total[index] += values[index];
+        }
+    }
+
+    /// <summary>The top two eigenvectors as rows (zeros for a degenerate one), each signed by §6.10's rule.</summary>
+    private static double[] TopLoadings(Tensor covariance, int dimension)
+    {
         // eigh returns eigenvalues in ascending order with the eigenvectors as columns.
         var (eigenvalues, eigenvectors) = linalg.eigh(covariance);
         var values = eigenvalues.data<double>().ToArray();
-        var components = Math.Min(2, dimension);
-        var largest = Math.Max(values[^1], 0);
+        var largest = values[^1];
         var loadings = new double[2 * dimension];
-        for (var component = 0; component < components; component++)
+        for (var component = 0; component < Math.Min(2, dimension); component++)
         {
             var column = dimension - 1 - component;
             if (largest <= 0 || values[column] <= DegenerateEigenvalue * largest)
@@ -56,10 +86,20 @@ internal sealed class PcaReducer : IDimensionReducer
             loading.CopyTo(loadings, component * dimension);
         }
 
-        // loadings holds the components as rows; the projection is centred · loadingsᵀ.
-        var projected = centred.matmul(tensor(loadings, [2, dimension], ScalarType.Float64).t()).contiguous();
-        projected.data<double>().CopyTo(layout, 0);
-        return layout;
+        return loadings;
+    }
+
+    /// <summary>Hands each block of rows to <paramref name="work"/> as a double tensor, in row order.</summary>
+    private static void ForEachBlock(VectorSet vectors, CancellationToken cancellationToken, Action<int, Tensor> work)
+    {
+        for (var start = 0; start < vectors.Count; start += BlockRows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var rows = Math.Min(BlockRows, vectors.Count - start);
+            using var blockScope = NewDisposeScope();
+            var values = vectors.Values.AsSpan(start * vectors.Dimension, rows * vectors.Dimension).ToArray();
+            work(start, tensor(values, [rows, vectors.Dimension], ScalarType.Float32).to_type(ScalarType.Float64));
+        }
     }
 
     /// <summary>§6.10's sign rule: the largest-magnitude loading is positive (the first such on a tie).</summary>

@@ -11,7 +11,7 @@ namespace DataVisor.Api.Reductions;
 /// and the layout replaces the model's coordinates only if the vectors did not change meanwhile. A failed or
 /// cancelled run writes nothing, so the previous coordinates stay (§2.9).
 /// </summary>
-internal sealed class ReductionJob
+internal sealed partial class ReductionJob
 {
     /// <summary>The wire names of the methods R25 accepts (§4.9), whether or not this build has each one.</summary>
     public static readonly string[] Methods = ["umap", "tsne", "pca"];
@@ -21,9 +21,17 @@ internal sealed class ReductionJob
     private readonly CoordinateStore _coordinates;
     private readonly ReductionPacing _pacing;
     private readonly Histogram<double> _fitDuration;
+    private readonly ILogger<ReductionJob> _logger;
 
-    public ReductionJob(IEnumerable<IDimensionReducer> reducers, EmbeddingStore embeddings, CoordinateStore coordinates, ReductionPacing pacing, DataVisorTelemetry telemetry)
+    public ReductionJob(
+        IEnumerable<IDimensionReducer> reducers,
+        EmbeddingStore embeddings,
+        CoordinateStore coordinates,
+        ReductionPacing pacing,
+        DataVisorTelemetry telemetry,
+        ILogger<ReductionJob> logger)
     {
+        _logger = logger;
         // The last registration of a method wins, as with any other service a test replaces.
         _reducers = reducers.GroupBy(reducer => reducer.Method, StringComparer.Ordinal).ToDictionary(group => group.Key, group => group.Last(), StringComparer.Ordinal);
         _embeddings = embeddings;
@@ -39,17 +47,17 @@ internal sealed class ReductionJob
         // The registry runs each job under its own activity, which is current here.
         var activity = Activity.Current;
         activity?.SetTag("datavisor.reduction.method", method);
+        if (!_reducers.TryGetValue(method, out var reducer))
+        {
+            return ReductionProgress.Unavailable(method);
+        }
+
         // The version first: a generation that lands after it makes this run's layout stale, and the write refuses it.
         var version = _embeddings.Version(datasetId);
         var active = _embeddings.LoadActiveVectors(datasetId);
         if (active is null || active.SampleIds.Length == 0)
         {
             return ReductionProgress.NoEmbeddings;
-        }
-
-        if (!_reducers.TryGetValue(method, out var reducer))
-        {
-            return ReductionProgress.Unavailable(method);
         }
 
         var count = active.SampleIds.Length;
@@ -71,11 +79,16 @@ internal sealed class ReductionJob
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return await _coordinates.ReplaceAsync(datasetId, active.ModelName, version, active.SampleIds, layout, method, cancellationToken) switch
+        var outcome = await _coordinates.ReplaceAsync(datasetId, active.ModelName, version, active.SampleIds, layout, method, cancellationToken);
+        LogReduced(_logger, datasetId, reducer.DisplayName, count, active.Dimension, seconds, outcome);
+        return outcome switch
         {
             CoordinateWrite.Saved => ReductionProgress.Complete(count),
             CoordinateWrite.EmbeddingsChanged => ReductionProgress.EmbeddingsChanged,
             _ => ReductionProgress.DatasetDeleted,
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reduction of dataset {DatasetId}: {Method} on {Count} x {Dimension} vectors in {Seconds:F2} s, coordinates {Outcome}")]
+    private static partial void LogReduced(ILogger logger, string datasetId, string method, int count, int dimension, double seconds, CoordinateWrite outcome);
 }

@@ -46,6 +46,28 @@ public sealed class PcaReducerTests
     }
 
     [Fact]
+    public void Many_rows_are_reduced_block_by_block_to_the_same_answer()
+    {
+        // 20,000 rows span three 8192-row blocks; a large offset makes a wrong mean show at once.
+        var random = new Random(19);
+        const int count = 20_000, dimension = 6;
+        var values = new float[count * dimension];
+        for (var row = 0; row < count; row++)
+        {
+            var (major, minor) = (5 * ClusteredVectors.Gaussian(random), 2 * ClusteredVectors.Gaussian(random));
+            for (var axis = 0; axis < dimension; axis++)
+            {
+                values[row * dimension + axis] = (float)(100 + major * (axis % 2 == 0 ? 0.6 : -0.2) + minor * (axis < 3 ? 0.5 : -0.3) + 0.1 * ClusteredVectors.Gaussian(random));
+            }
+        }
+
+        var vectors = new VectorSet(values, count, dimension);
+        var layout = _pca.Reduce(vectors, CancellationToken.None);
+        var reference = PcaReference.Project(vectors, iterations: 500);
+        Assert.True(layout.Zip(reference).Max(pair => Math.Abs(pair.First - pair.Second)) < 1e-4);
+    }
+
+    [Fact]
     public void Points_on_a_line_project_onto_it_with_a_zero_second_coordinate()
     {
         // Centred: (-1, -2), (0, 0), (1, 2); the component is (1, 2)/√5, its largest loading positive.

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using DataVisor.Api.Reductions;
 using DataVisor.Tests.EmbeddingJobs;
+using DataVisor.Tests.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -15,6 +17,7 @@ public sealed class ReductionRouteTests
     [Fact]
     public async Task Pca_completes_and_coordinates_are_served_in_camel_case_with_labels()
     {
+        using var spans = new ActivityCollector();
         using var bed = await ReductionTestBed.CreateAsync(ReductionTestBed.Clusters(perCluster: 5));
         Assert.Equal("[]", await bed.CoordinatesTextAsync());
         Assert.False((await bed.Embeddings.StatusAsync(bed.DatasetId)).GetProperty("has_reduction").GetBoolean());
@@ -72,6 +75,22 @@ public sealed class ReductionRouteTests
 
         var labels = bed.Vectors.Select(pair => pair.FileName[1] - '0').ToArray();
         Assert.True(LayoutQuality.SeparationRatio(await bed.LayoutAsync(), labels) < 0.3);
+
+        // The job's span carries what was reduced and how long the fit took.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Activity? span;
+        while ((span = spans.Stopped.FirstOrDefault(activity => activity.OperationName == "job reduction"
+            && (string?)activity.GetTagItem("datavisor.dataset_id") == bed.DatasetId)) is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the reduction span did not end");
+            await Task.Delay(20);
+        }
+
+        Assert.Equal<object?>("pca", span.GetTagItem("datavisor.reduction.method"));
+        Assert.Equal<object?>(15, span.GetTagItem("datavisor.reduction.vectors"));
+        Assert.Equal<object?>(8, span.GetTagItem("datavisor.reduction.dimension"));
+        Assert.True((double)span.GetTagItem("datavisor.reduction.duration_seconds")! >= 0);
+        Assert.Equal(ActivityStatusCode.Ok, span.Status);
     }
 
     [Fact]
