@@ -35,8 +35,7 @@ internal sealed class PcaReducer : IDimensionReducer
         _ = TorchRuntime.Version;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        // Per-block results are accumulated in managed arrays: a tensor updated in place inside a block's
-        // dispose scope would be freed with that scope.
+        // Partial sums of each block are added up in managed arrays, so no tensor crosses a block's dispose scope.
         var sum = new double[dimension];
         // The dimension as an array: a bare literal 0 converts to ScalarType and would pick sum(dtype).
         ForEachBlock(vectors, cancellationToken, (_, block) => Accumulate(sum, block.sum(new long[] { 0 }, keepdim: false)));
