@@ -7,6 +7,7 @@ using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
 using DataVisor.Api.Predictions;
+using DataVisor.Api.Reductions;
 using DataVisor.Api.Samples;
 using DataVisor.Api.Statistics;
 using DataVisor.Api.Storage;
@@ -46,6 +47,7 @@ public static class DataVisorServices
         services.AddEmbeddingJobs();
         services.AddNearDuplicates();
         DataVisor.Api.Analysis.AnalysisServices.AddAnalysis(services);
+        services.AddReductions();
         return services;
     }
 }

@@ -10,6 +10,7 @@ using DataVisor.Api.Hosting;
 using DataVisor.Api.Images;
 using DataVisor.Api.Ingestion;
 using DataVisor.Api.Predictions;
+using DataVisor.Api.Reductions;
 using DataVisor.Api.Tags;
 using DataVisor.Api.Triage;
 using DataVisor.Api.Views;
@@ -64,6 +65,7 @@ app.MapSamples().MapStatistics();
 app.MapEmbeddingJobs();
 app.MapNearDuplicates();
 DataVisor.Api.Analysis.AnalysisEndpoints.MapAnalysis(app);
+app.MapReductions();
 
 await app.RunAsync();
 
