@@ -1,3 +1,4 @@
+using DataVisor.Api.Analysis;
 using DataVisor.Api.Annotations;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
@@ -46,7 +47,7 @@ public static class DataVisorServices
         services.AddSampleBrowsing().AddStatistics();
         services.AddEmbeddingJobs();
         services.AddNearDuplicates();
-        DataVisor.Api.Analysis.AnalysisServices.AddAnalysis(services);
+        services.AddAnalysis();
         services.AddReductions();
         return services;
     }

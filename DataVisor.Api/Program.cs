@@ -1,4 +1,5 @@
 using DataVisor.Api;
+using DataVisor.Api.Analysis;
 using DataVisor.Api.Annotations;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
@@ -64,7 +65,7 @@ app.MapTriage().MapAnnotationTriage();
 app.MapSamples().MapStatistics();
 app.MapEmbeddingJobs();
 app.MapNearDuplicates();
-DataVisor.Api.Analysis.AnalysisEndpoints.MapAnalysis(app);
+app.MapAnalysis();
 app.MapReductions();
 
 await app.RunAsync();
