@@ -1,4 +1,5 @@
 using DataVisor.Api.Annotations;
+using DataVisor.Api.AutoTagging;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.EmbeddingJobs;
@@ -45,6 +46,7 @@ public static class DataVisorServices
         services.AddSampleBrowsing().AddStatistics();
         services.AddEmbeddingJobs();
         services.AddNearDuplicates();
+        services.AddAutoTagging();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using DataVisor.Api;
 using DataVisor.Api.Annotations;
+using DataVisor.Api.AutoTagging;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.EmbeddingJobs;
@@ -63,6 +64,7 @@ app.MapTriage().MapAnnotationTriage();
 app.MapSamples().MapStatistics();
 app.MapEmbeddingJobs();
 app.MapNearDuplicates();
+app.MapAutoTagging();
 
 await app.RunAsync();
 
