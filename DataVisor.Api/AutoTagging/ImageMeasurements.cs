@@ -69,10 +69,9 @@ internal readonly record struct ImageMeasurements(
         {
             var row = pixels.Slice(y * rowBytes, image.Width * 4);
             var output = luma.AsSpan(y * image.Width, image.Width);
-            for (var x = 0; x < output.Length; x++)
+            for (int x = 0, offset = 0; x < output.Length; x++, offset += 4)
             {
-                var pixel = row.Slice(x * 4, 4);
-                output[x] = ((299 * pixel[red]) + (587 * pixel[1]) + (114 * pixel[blue]) + 500) / 1000;
+                output[x] = ((299 * row[offset + red]) + (587 * row[offset + 1]) + (114 * row[offset + blue]) + 500) / 1000;
             }
         }
 

@@ -18,6 +18,10 @@ internal readonly record struct ModelAnswers(IReadOnlyList<string> Words, bool F
 /// working-size picture. Answers outside the vocabulary are dropped. A failing call is the image's
 /// failure only: the caller logs and counts it, and the built-in words still apply.
 /// </summary>
+/// <remarks>
+/// <c>DATAVISOR_VLM_DEVICE</c> is accepted (§8) but changes nothing here: the model runs behind its
+/// endpoint, and the built-in tagger's measurements are cheap enough for the CPU.
+/// </remarks>
 internal sealed partial class VisionLanguageTagger : IDisposable
 {
     // Large enough for a word and the odd trailing explanation, small enough to keep answers cheap.

@@ -45,7 +45,12 @@ public static class ThumbnailRenderer
     /// most <paramref name="longestSide"/>, opaque over white, in <see cref="SKImageInfo.PlatformColorType"/>.
     /// Null with the reason when the file is missing or not a complete image; the caller owns the bitmap.
     /// </summary>
-    public static (SKBitmap? Oriented, ThumbnailFailure Failure) RenderBitmap(string path, int longestSide, bool reducedScaleDecoding = true)
+    /// <param name="bilinear">
+    /// Bilinear instead of Mitchell cubic resampling, for callers that measure pixels rather than show them:
+    /// Skia's cubic costs several times the decode itself (docs/PERFORMANCE.md, auto-tagging).
+    /// </param>
+    public static (SKBitmap? Oriented, ThumbnailFailure Failure) RenderBitmap(
+        string path, int longestSide, bool reducedScaleDecoding = true, bool bilinear = false)
     {
         SKData? data;
         try
@@ -78,7 +83,7 @@ public static class ThumbnailRenderer
                 return (null, ThumbnailFailure.Undecodable);
             }
 
-            return (Draw(decoded, codec.Info.Size, codec.EncodedOrigin, longestSide), ThumbnailFailure.None);
+            return (Draw(decoded, codec.Info.Size, codec.EncodedOrigin, longestSide, bilinear), ThumbnailFailure.None);
         }
     }
 
@@ -150,7 +155,7 @@ public static class ThumbnailRenderer
         return null;
     }
 
-    private static SKBitmap Draw(SKBitmap decoded, SKSizeI full, SKEncodedOrigin origin, int longestSide)
+    private static SKBitmap Draw(SKBitmap decoded, SKSizeI full, SKEncodedOrigin origin, int longestSide, bool bilinear)
     {
         var swap = SwapsAxes(origin);
         var orientedFull = swap ? new SKSizeI(full.Height, full.Width) : full;
@@ -169,7 +174,7 @@ public static class ThumbnailRenderer
             // Cubic is sharp for the small ratios left after a reduced-scale decode; larger ratios (PNG and
             // other formats without DCT scaling) need mipmaps, or cubic would alias.
             var sampling = ratio <= 2.5
-                ? new SKSamplingOptions(SKCubicResampler.Mitchell)
+                ? bilinear ? new SKSamplingOptions(SKFilterMode.Linear) : new SKSamplingOptions(SKCubicResampler.Mitchell)
                 : new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear);
             using var paint = new SKPaint();
             canvas.DrawImage(image, 0, 0, sampling, paint);

@@ -77,6 +77,33 @@ public sealed class BuiltInTaggerTests : IDisposable
     }
 
     [Theory]
+    [InlineData(20, 0, "dark")]
+    [InlineData(49, 0, "dark")]
+    [InlineData(50, 0, "dim")]
+    [InlineData(94, 0, "dim")]
+    [InlineData(95, 0, "normal")]
+    [InlineData(185, 0, "normal")]
+    [InlineData(186, 0, "bright")]
+    // A mid-grey picture with blown-out highlights over 30 % of it: mean 147, but over-exposed.
+    [InlineData(100, 30, "bright")]
+    [InlineData(100, 20, "normal")]
+    public void Lighting_follows_mean_luma_and_blown_out_highlights(byte grey, int whitePercent, string expected)
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(100, 100, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Premul));
+        bitmap.Erase(new SkiaSharp.SKColor(grey, grey, grey));
+        using (var canvas = new SkiaSharp.SKCanvas(bitmap))
+        using (var white = new SkiaSharp.SKPaint { Color = SkiaSharp.SKColors.White })
+        {
+            canvas.DrawRect(0, 0, whitePercent, 100, white);
+        }
+
+        var measured = ImageMeasurements.Of(bitmap);
+        Assert.Equal(expected, BuiltInTagger.Lighting(measured));
+        // A flat picture has no detail at all.
+        Assert.Equal(0, measured.NoiseSigma);
+    }
+
+    [Theory]
     [InlineData(" Outdoor.", "outdoor")]
     [InlineData("SUNNY", "sunny")]
     [InlineData("indoor\n", "indoor")]
