@@ -41,13 +41,13 @@ internal static class BuiltInTagger
     internal const double BrightAboveMean = 185;
     internal const double BrightHighlightShare = 0.25;
 
-    // Clarity. Noise first: noise inflates the Laplacian (noisy sharpness 1.1-10.5), so a noisy image would
-    // otherwise look sharp. Noise sigma at the working size: noisy copies (sigma 20 added at full size)
-    // 21 at 400x300, 7.9-8.2 at 640x480 and 5.7 at 1280x960 (the downscale averages noise away); every
-    // other family 0-0.25. Sharpness (Var(Laplacian)/Var(luma)): every sharp family 0.30-1.09, blurred
-    // copies 0.00-0.01; a blur of sigma 1 working pixel gives 0.04-0.06 (soft, not tagged), 1.5 gives
-    // 0.01 (tagged). The cut is low on purpose: photos have less fine detail than drawings, and a dataset
-    // tool should not call half of them blurry.
+    // Clarity. Noise first: noise inflates the Laplacian (noisy sharpness 1.1-10.8), so a noisy image
+    // would otherwise look sharp. Noise sigma at the working size: noisy copies (sigma 20 added at full
+    // size) 20.8-21.3 at 400x300, 7.9-8.2 at 640x480 and 5.4-5.7 at 1280x960 (the downscale averages
+    // noise away); every other family 0-0.25. Sharpness (Var(Laplacian)/Var(luma)): every sharp family
+    // 0.28-1.09, blurred copies 0.00-0.01; a blur of sigma 1 working pixel gives 0.04-0.06 (soft, not
+    // tagged), 1.5 gives 0.01 (tagged). The cut is low on purpose: photos have less fine detail than
+    // drawings, and a dataset tool should not call half of them blurry.
     internal const double NoisyAboveSigma = 4;
     internal const double BlurryBelowSharpness = 0.03;
 
