@@ -47,8 +47,17 @@ internal sealed partial class VisionLanguageTagger : IDisposable
             return;
         }
 
+        var configuredKey = configuration["OPENAI_API_KEY"] is { Length: > 0 } key ? key : null;
+        if (settings.VlmBaseUrl is null && configuredKey is null)
+        {
+            // OpenAI itself needs a key: without one every call would fail, so the model is off, as R32 falls
+            // back to its built-in analyst when credentials are missing.
+            LogModelWithoutCredentials(logger, model);
+            return;
+        }
+
         // Local OpenAI-compatible servers need no key; the client insists on a non-empty one.
-        var apiKey = configuration["OPENAI_API_KEY"] is { Length: > 0 } key ? key : "unused";
+        var apiKey = configuredKey ?? "unused";
         var clientOptions = new OpenAIClientOptions
         {
             NetworkTimeout = TimeSpan.FromSeconds(120),
@@ -62,14 +71,6 @@ internal sealed partial class VisionLanguageTagger : IDisposable
 
         _chat = new OpenAIClient(new ApiKeyCredential(apiKey), clientOptions).GetChatClient(model).AsIChatClient();
         ModelName = model;
-    }
-
-    /// <summary>For tests and hosts that bring their own client.</summary>
-    internal VisionLanguageTagger(IChatClient chat, string modelName, ILogger<VisionLanguageTagger> logger)
-    {
-        _chat = chat;
-        _logger = logger;
-        ModelName = modelName;
     }
 
     public bool IsConfigured => _chat is not null;
@@ -122,6 +123,9 @@ internal sealed partial class VisionLanguageTagger : IDisposable
     }
 
     public void Dispose() => _chat?.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DATAVISOR_VLM_MODEL is {Model} but neither DATAVISOR_VLM_BASE_URL nor OPENAI_API_KEY is set: auto-tagging uses the built-in tagger only")]
+    private static partial void LogModelWithoutCredentials(ILogger logger, string model);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The vision-language model failed on sample {SampleId} ({Dimension}); its built-in tags still apply")]
     private static partial void LogModelFailed(ILogger logger, string sampleId, string dimension, Exception exception);

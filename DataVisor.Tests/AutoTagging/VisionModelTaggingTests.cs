@@ -1,4 +1,8 @@
+using DataVisor.Api.AutoTagging;
+using DataVisor.Api.Configuration;
 using DataVisor.Tests.EmbeddingJobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DataVisor.Tests.AutoTagging;
 
@@ -65,5 +69,25 @@ public sealed class VisionModelTaggingTests
         var last = await AutoTagRoutes.RunAsync(bed, datasetId);
         Assert.Equal(("complete", "Tagged 1/1 samples"), (last.GetProperty("status").GetString(), last.GetProperty("message").GetString()));
         Assert.Equal(["bright", "sharp"], (await AutoTagRoutes.TagsByFileAsync(bed, datasetId))["bright.jpg"]);
+    }
+
+    [Theory]
+    [InlineData(null, null, null, false)]
+    [InlineData("gpt-4o", null, null, false)]
+    [InlineData("gpt-4o", null, "sk-test", true)]
+    [InlineData("llava", "http://127.0.0.1:9/v1", null, true)]
+    [InlineData(null, "http://127.0.0.1:9/v1", "sk-test", false)]
+    public void The_model_is_used_only_when_named_and_reachable_with_credentials(string? model, string? baseUrl, string? apiKey, bool configured)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DATAVISOR_VLM_MODEL"] = model,
+            ["DATAVISOR_VLM_BASE_URL"] = baseUrl,
+            ["OPENAI_API_KEY"] = apiKey,
+        }).Build();
+        var options = Microsoft.Extensions.Options.Options.Create(DataVisorOptionsReader.Read(configuration, Path.GetTempPath()));
+        using var tagger = new VisionLanguageTagger(options, configuration, NullLogger<VisionLanguageTagger>.Instance);
+        Assert.Equal(configured, tagger.IsConfigured);
+        Assert.Equal(configured ? model : null, tagger.ModelName);
     }
 }
