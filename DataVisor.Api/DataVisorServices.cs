@@ -1,5 +1,6 @@
 using DataVisor.Api.Analysis;
 using DataVisor.Api.Annotations;
+using DataVisor.Api.AutoTagging;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.EmbeddingJobs;
@@ -49,6 +50,7 @@ public static class DataVisorServices
         services.AddNearDuplicates();
         services.AddAnalysis();
         services.AddReductions();
+        services.AddAutoTagging();
         return services;
     }
 }

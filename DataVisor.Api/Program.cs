@@ -1,6 +1,7 @@
 using DataVisor.Api;
 using DataVisor.Api.Analysis;
 using DataVisor.Api.Annotations;
+using DataVisor.Api.AutoTagging;
 using DataVisor.Api.Configuration;
 using DataVisor.Api.Datasets;
 using DataVisor.Api.EmbeddingJobs;
@@ -67,6 +68,7 @@ app.MapEmbeddingJobs();
 app.MapNearDuplicates();
 app.MapAnalysis();
 app.MapReductions();
+app.MapAutoTagging();
 
 await app.RunAsync();
 

@@ -11,6 +11,7 @@ var benchmarks = new Dictionary<string, (Func<string[], Task<int>> Run, string H
     ["embeddings"] = (EmbeddingBenchmark.RunAsync, "[--images N] [--rounds R] [--vectors 100000,1000000] [--queries Q] [--only throughput|similarity]   TorchSharp vs ONNX Runtime images/s; R28 scan vs a bare dot scan"),
     ["analysis"] = (AnalysisBenchmark.RunAsync, "[--images N] [--repeat R] [--vectors V]   R32's built-in analyst vs R19/R21 at val2017 size; the split-leakage scan"),
     ["pca"] = (PcaBenchmark.RunAsync, "[--sizes 2000,10000,50000] [--dimension 512] [--rounds 3] [--samples 100000]   PCA vs scikit-learn; R25 PCA stages and R27 at N samples"),
+    ["autotag"] = (AutoTagBenchmark.RunAsync, "[--images N] | --calibrate [--seeds K]   built-in auto-tagger images/s vs a plain SkiaSharp decode; or its threshold calibration"),
     ["probe"] = (BrowseBenchmark.ProbeAsync, "<kept-database-path> <sql>   time one query against a kept browse database"),
 };
 

@@ -27,6 +27,31 @@ public static class ThumbnailRenderer
 
     public static Rendered Render(string path, int longestSide, int quality, bool reducedScaleDecoding = true)
     {
+        var (oriented, failure) = RenderBitmap(path, longestSide, reducedScaleDecoding);
+        using (oriented)
+        {
+            if (oriented is null)
+            {
+                return new Rendered(null, failure);
+            }
+
+            using var encoded = oriented.Encode(SKEncodedImageFormat.Webp, quality);
+            return encoded is null ? new Rendered(null, ThumbnailFailure.Undecodable) : new Rendered(encoded.ToArray(), ThumbnailFailure.None);
+        }
+    }
+
+    /// <summary>
+    /// The decode every feature shares (thumbnails, auto-tagging): EXIF orientation applied, longest side at
+    /// most <paramref name="longestSide"/>, opaque over white, in <see cref="SKImageInfo.PlatformColorType"/>.
+    /// Null with the reason when the file is missing or not a complete image; the caller owns the bitmap.
+    /// </summary>
+    /// <param name="bilinear">
+    /// Bilinear instead of Mitchell cubic resampling, for callers that measure pixels rather than show them:
+    /// Skia's cubic costs several times the decode itself (docs/PERFORMANCE.md, auto-tagging).
+    /// </param>
+    public static (SKBitmap? Oriented, ThumbnailFailure Failure) RenderBitmap(
+        string path, int longestSide, bool reducedScaleDecoding = true, bool bilinear = false)
+    {
         SKData? data;
         try
         {
@@ -35,7 +60,7 @@ public static class ThumbnailRenderer
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return new Rendered(null, ThumbnailFailure.FileNotFound);
+            return (null, ThumbnailFailure.FileNotFound);
         }
 
         using (data)
@@ -43,23 +68,22 @@ public static class ThumbnailRenderer
             if (data is null)
             {
                 // An empty file: nothing to decode.
-                return new Rendered(null, ThumbnailFailure.Undecodable);
+                return (null, ThumbnailFailure.Undecodable);
             }
 
             using var codec = SKCodec.Create(data);
             if (codec is null)
             {
-                return new Rendered(null, ThumbnailFailure.Undecodable);
+                return (null, ThumbnailFailure.Undecodable);
             }
 
             using var decoded = Decode(codec, longestSide, reducedScaleDecoding);
             if (decoded is null)
             {
-                return new Rendered(null, ThumbnailFailure.Undecodable);
+                return (null, ThumbnailFailure.Undecodable);
             }
 
-            var webp = Draw(decoded, codec.Info.Size, codec.EncodedOrigin, longestSide, quality);
-            return webp is null ? new Rendered(null, ThumbnailFailure.Undecodable) : new Rendered(webp, ThumbnailFailure.None);
+            return (Draw(decoded, codec.Info.Size, codec.EncodedOrigin, longestSide, bilinear), ThumbnailFailure.None);
         }
     }
 
@@ -131,14 +155,14 @@ public static class ThumbnailRenderer
         return null;
     }
 
-    private static byte[]? Draw(SKBitmap decoded, SKSizeI full, SKEncodedOrigin origin, int longestSide, int quality)
+    private static SKBitmap Draw(SKBitmap decoded, SKSizeI full, SKEncodedOrigin origin, int longestSide, bool bilinear)
     {
         var swap = SwapsAxes(origin);
         var orientedFull = swap ? new SKSizeI(full.Height, full.Width) : full;
         var output = OutputSize(orientedFull, longestSide);
         var orientedDecoded = swap ? new SKSizeI(decoded.Height, decoded.Width) : new SKSizeI(decoded.Width, decoded.Height);
 
-        using var surface = new SKBitmap(new SKImageInfo(output.Width, output.Height, SKImageInfo.PlatformColorType, SKAlphaType.Opaque));
+        var surface = new SKBitmap(new SKImageInfo(output.Width, output.Height, SKImageInfo.PlatformColorType, SKAlphaType.Opaque));
         using (var canvas = new SKCanvas(surface))
         using (var image = SKImage.FromBitmap(decoded))
         {
@@ -150,14 +174,13 @@ public static class ThumbnailRenderer
             // Cubic is sharp for the small ratios left after a reduced-scale decode; larger ratios (PNG and
             // other formats without DCT scaling) need mipmaps, or cubic would alias.
             var sampling = ratio <= 2.5
-                ? new SKSamplingOptions(SKCubicResampler.Mitchell)
+                ? bilinear ? new SKSamplingOptions(SKFilterMode.Linear) : new SKSamplingOptions(SKCubicResampler.Mitchell)
                 : new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear);
             using var paint = new SKPaint();
             canvas.DrawImage(image, 0, 0, sampling, paint);
         }
 
-        using var encoded = surface.Encode(SKEncodedImageFormat.Webp, quality);
-        return encoded?.ToArray();
+        return surface;
     }
 
     /// <summary>Maps stored pixels of a <paramref name="width"/>×<paramref name="height"/> image to the displayed orientation.</summary>

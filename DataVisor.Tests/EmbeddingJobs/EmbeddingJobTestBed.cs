@@ -20,11 +20,13 @@ internal sealed class EmbeddingJobTestBed : IDisposable
     private readonly ApiFactory _root;
 
     /// <param name="configure">Further test services (e.g. a job's pacing hook).</param>
-    public EmbeddingJobTestBed(IEmbeddingModelCatalog? models = null, Action<IServiceCollection>? configure = null)
+    /// <param name="settings">Further <c>DATAVISOR_*</c> settings.</param>
+    public EmbeddingJobTestBed(
+        IEmbeddingModelCatalog? models = null, Action<IServiceCollection>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         Directory.CreateDirectory(Temp.Combine("state"));
         Directory.CreateDirectory(ImageDir);
-        _root = new ApiFactory(Temp.Combine("state"));
+        _root = new ApiFactory(Temp.Combine("state"), settings);
         Api = models is null && configure is null
             ? _root
             : _root.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
@@ -84,6 +86,25 @@ internal sealed class EmbeddingJobTestBed : IDisposable
     /// <summary>Writes the images as PNGs plus a COCO file naming them, ingests it and returns the dataset id.</summary>
     public async Task<string> IngestAsync(IReadOnlyList<(string FileName, SKBitmap? Image)> images)
     {
+        foreach (var (fileName, image) in images)
+        {
+            if (image is not null)
+            {
+                using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+                await File.WriteAllBytesAsync(Path.Combine(ImageDir, fileName), data.ToArray());
+            }
+            else
+            {
+                await File.WriteAllTextAsync(Path.Combine(ImageDir, fileName), "not an image");
+            }
+        }
+
+        return await IngestFilesAsync([.. images.Select(image => (image.FileName, image.Image?.Width ?? 10, image.Image?.Height ?? 10))]);
+    }
+
+    /// <summary>Ingests files the test already wrote to <see cref="ImageDir"/> through a COCO file naming them.</summary>
+    public async Task<string> IngestFilesAsync(IReadOnlyList<(string FileName, int Width, int Height)> images)
+    {
         var annotationPath = Temp.Combine($"coco_{Guid.NewGuid():N}.json");
         using (var stream = File.Create(annotationPath))
         using (var json = new Utf8JsonWriter(stream))
@@ -98,22 +119,12 @@ internal sealed class EmbeddingJobTestBed : IDisposable
             json.WriteStartArray("images");
             for (var index = 0; index < images.Count; index++)
             {
-                var (fileName, image) = images[index];
-                if (image is not null)
-                {
-                    using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-                    await File.WriteAllBytesAsync(Path.Combine(ImageDir, fileName), data.ToArray());
-                }
-                else
-                {
-                    await File.WriteAllTextAsync(Path.Combine(ImageDir, fileName), "not an image");
-                }
-
+                var (fileName, width, height) = images[index];
                 json.WriteStartObject();
                 json.WriteNumber("id", index + 1);
                 json.WriteString("file_name", fileName);
-                json.WriteNumber("width", image?.Width ?? 10);
-                json.WriteNumber("height", image?.Height ?? 10);
+                json.WriteNumber("width", width);
+                json.WriteNumber("height", height);
                 json.WriteEndObject();
             }
 
