@@ -40,7 +40,7 @@ public sealed class UmapReducer : IDimensionReducer
         var graph = UmapFuzzyGraph.Build(neighbours, epochs);
         var random = new UmapRandom(Seed);
         var embedding = InitialLayout(graph, ref random, cancellationToken);
-        UmapLayout.Optimise(embedding, graph, Curve, epochs, ref random, cancellationToken);
+        UmapLayout.Optimise(embedding, graph, Curve, epochs, Seed, cancellationToken);
         var coordinates = new double[2 * count];
         for (var i = 0; i < coordinates.Length; i++)
         {
