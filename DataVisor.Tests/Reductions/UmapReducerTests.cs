@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DataVisor.Api.Reductions;
+using Xunit.Abstractions;
 
 namespace DataVisor.Tests.Reductions;
 
@@ -7,7 +8,7 @@ namespace DataVisor.Tests.Reductions;
 /// UMAP (§6.10) as a pure computation: cluster structure survives, the result is bit-identical across runs,
 /// the degenerate inputs (1–3 points, duplicates) give finite layouts, and a cancellation lands promptly.
 /// </summary>
-public sealed class UmapReducerTests
+public sealed class UmapReducerTests(ITestOutputHelper output)
 {
     private const int NeighboursFor2D = 10;
 
@@ -16,9 +17,10 @@ public sealed class UmapReducerTests
     {
         var curve = UmapCurve.Fit(minDist: 0.1, spread: 1.0);
 
-        // umap-learn 0.5 find_ab_params(1.0, 0.1) via scipy curve_fit.
-        Assert.Equal(1.5769, curve.A, 1e-2);
-        Assert.Equal(0.8951, curve.B, 1e-2);
+        // umap-learn 0.5 find_ab_params(1.0, 0.1) via scipy curve_fit: a = 1.5769, b = 0.8951.
+        output.WriteLine($"a = {curve.A:F6}, b = {curve.B:F6}");
+        Assert.Equal(1.5769, curve.A, 1e-3);
+        Assert.Equal(0.8951, curve.B, 1e-3);
     }
 
     [Fact]
@@ -30,9 +32,11 @@ public sealed class UmapReducerTests
 
         Assert.Equal(2 * vectors.Count, layout.Length);
         Assert.All(layout, value => Assert.True(double.IsFinite(value)));
-        Assert.True(KnnClassAgreement(layout, labels, NeighboursFor2D) >= 0.95);
+        var agreement = KnnClassAgreement(layout, labels, NeighboursFor2D);
         var separation = SeparationRatio(layout, labels);
-        Assert.True(separation >= 3, $"separation ratio {separation:F2}");
+        output.WriteLine($"k-NN class agreement {agreement:F4}, separation ratio {separation:F2}");
+        Assert.True(agreement >= 0.95, $"k-NN class agreement {agreement:F4}");
+        Assert.True(separation >= 10, $"separation ratio {separation:F2}");
     }
 
     [Fact]
