@@ -12,6 +12,9 @@ public static class UmapSpectralInit
 {
     private const int RowsPerBlock = 4096;
 
+    // At most one worker per core: the request threads that serve progress and cancel share the pool.
+    private static readonly ParallelOptions Workers = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
     public static double[] Compute(UmapFuzzyGraph graph, int iterations, ref UmapRandom random, CancellationToken cancellationToken)
     {
         var count = graph.VertexCount;
@@ -76,7 +79,7 @@ public static class UmapSpectralInit
     private static void HalfStep(UmapFuzzyGraph graph, double[] scale, double[] first, double[] second, double[] nextFirst, double[] nextSecond)
     {
         var blocks = (graph.VertexCount + RowsPerBlock - 1) / RowsPerBlock;
-        Parallel.For(0, blocks, block =>
+        Parallel.For(0, blocks, Workers, block =>
         {
             var end = Math.Min(graph.VertexCount, (block + 1) * RowsPerBlock);
             for (var i = block * RowsPerBlock; i < end; i++)
