@@ -1,0 +1,106 @@
+namespace DataVisor.Api.Reductions;
+
+/// <summary>
+/// UMAP as §6.10 fixes it (2 components, n_neighbors = min(15, max(2, n − 1)), min_dist 0.1, cosine metric,
+/// seed 42), following umap-learn 0.5: exact cosine k-NN, fuzzy simplicial set, spectral start, then
+/// negative-sampling SGD (<see cref="UmapLayout"/>). Every step is deterministic, so the same vectors always
+/// give the same coordinates.
+/// </summary>
+public sealed class UmapReducer : IDimensionReducer
+{
+    public const int Seed = 42;
+    public const double MinDist = 0.1;
+    public const double Spread = 1.0;
+
+    // umap-learn's defaults: more epochs for small graphs, where each epoch is cheap.
+    private const int SmallGraphVertices = 10_000;
+    private const int SmallGraphEpochs = 500;
+    private const int LargeGraphEpochs = 200;
+    private const int SpectralIterations = 300;
+
+    private static readonly UmapCurve Curve = UmapCurve.Fit(MinDist, Spread);
+
+    public string Method => "umap";
+
+    public string DisplayName => "UMAP";
+
+    public static int NeighbourCount(int count) => Math.Min(15, Math.Max(2, count - 1));
+
+    public double[] Reduce(VectorSet vectors, CancellationToken cancellationToken)
+    {
+        var count = vectors.Count;
+        if (count <= 1)
+        {
+            return new double[2 * count]; // a single point sits at the origin (§6.10)
+        }
+
+        // umap-learn's n_neighbors counts the point itself; the k-NN graph here does not.
+        var neighbours = CosineNeighbours.Compute(vectors, NeighbourCount(count) - 1, cancellationToken);
+        var epochs = count <= SmallGraphVertices ? SmallGraphEpochs : LargeGraphEpochs;
+        var graph = UmapFuzzyGraph.Build(neighbours, epochs);
+        var random = new UmapRandom(Seed);
+        var embedding = InitialLayout(graph, ref random, cancellationToken);
+        UmapLayout.Optimise(embedding, graph, Curve, epochs, Seed, cancellationToken);
+        var coordinates = new double[2 * count];
+        for (var i = 0; i < coordinates.Length; i++)
+        {
+            coordinates[i] = embedding[i];
+        }
+
+        return coordinates;
+    }
+
+    /// <summary>
+    /// The spectral layout scaled so its largest coordinate is 10, jittered by N(0, 10⁻⁴) so that duplicates
+    /// can separate, then stretched to [0, 10] per axis, as umap-learn does. Tiny graphs (n ≤ 3) have no
+    /// two non-trivial eigenvectors; umap-learn falls back to uniform [−10, 10], and so does this.
+    /// </summary>
+    private static float[] InitialLayout(UmapFuzzyGraph graph, ref UmapRandom random, CancellationToken cancellationToken)
+    {
+        var count = graph.VertexCount;
+        double[] layout;
+        if (count <= 3)
+        {
+            layout = new double[2 * count];
+            for (var i = 0; i < layout.Length; i++)
+            {
+                layout[i] = 20 * random.NextDouble() - 10;
+            }
+        }
+        else
+        {
+            layout = UmapSpectralInit.Compute(graph, SpectralIterations, ref random, cancellationToken);
+            var largest = 0.0;
+            foreach (var value in layout)
+            {
+                largest = Math.Max(largest, Math.Abs(value));
+            }
+
+            var expansion = largest > 0 ? 10 / largest : 1;
+            for (var i = 0; i < layout.Length; i++)
+            {
+                layout[i] = (float)(layout[i] * expansion) + (float)(1e-4 * random.NextGaussian());
+            }
+        }
+
+        var embedding = new float[2 * count];
+        for (var axis = 0; axis < 2; axis++)
+        {
+            double min = double.PositiveInfinity, max = double.NegativeInfinity;
+            for (var i = axis; i < layout.Length; i += 2)
+            {
+                min = Math.Min(min, layout[i]);
+                max = Math.Max(max, layout[i]);
+            }
+
+            // All points on one line (e.g. every vector identical): keep them there instead of dividing by 0.
+            var stretch = max > min ? 10 / (max - min) : 0;
+            for (var i = axis; i < layout.Length; i += 2)
+            {
+                embedding[i] = (float)(stretch * (layout[i] - min));
+            }
+        }
+
+        return embedding;
+    }
+}
