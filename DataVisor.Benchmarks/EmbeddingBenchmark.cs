@@ -38,7 +38,8 @@ internal static class EmbeddingBenchmark
                 options.Int("rounds", 3),
                 options.Int("batch", EmbeddingGenerator.BatchSize),
                 options.String("layout") != "nchw",
-                options.Int("torch-threads", 0));
+                options.Int("torch-threads", 0),
+                options.Int("onnx-threads", Environment.ProcessorCount));
         }
 
         if (only is null or "similarity")
@@ -54,7 +55,7 @@ internal static class EmbeddingBenchmark
         return 0;
     }
 
-    private static async Task MeasureThroughputAsync(int imageCount, int rounds, int batchSize, bool channelsLast, int torchThreads)
+    private static async Task MeasureThroughputAsync(int imageCount, int rounds, int batchSize, bool channelsLast, int torchThreads, int onnxThreads)
     {
         var work = Directory.CreateTempSubdirectory("datavisor-bench-embeddings-");
         try
@@ -70,10 +71,10 @@ internal static class EmbeddingBenchmark
             }
 
             Console.WriteLine($"{imageCount} JPEGs of 640x480, {files.Average(f => new FileInfo(f).Length) / 1024:F0} KB on average; batch {batchSize}; "
-                + $"{(channelsLast ? "channels-last" : "NCHW")}; libtorch threads {TorchSharp.torch.get_num_threads()}");
+                + $"{(channelsLast ? "channels-last" : "NCHW")}; libtorch threads {TorchSharp.torch.get_num_threads()}; ONNX Runtime intra-op threads {onnxThreads}");
             using var sessionOptions = new SessionOptions
             {
-                IntraOpNumThreads = Environment.ProcessorCount,
+                IntraOpNumThreads = onnxThreads,
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             };
             using var onnx = new InferenceSession(Path.Combine(EmbeddingModelRegistry.DefaultBuiltInModelDirectory, "ResNet18.onnx"), sessionOptions);

@@ -8,7 +8,8 @@ var benchmarks = new Dictionary<string, (Func<string[], Task<int>> Run, string H
     ["thumbnails"] = (ThumbnailBenchmark.RunAsync, "[--images N]   cold thumbnail generation and cache-hit latency of R14"),
     ["evaluation"] = (EvaluationBenchmark.RunAsync, "[--images N] [--repeat R]   R19/R21 on a val2017-sized evaluation, load vs compute"),
     ["browse"] = (BrowseBenchmark.RunAsync, "[samples=1000000] [annotations-per-sample=10] [kept-database-path]   /samples pages, facets and statistics"),
-    ["embeddings"] = (EmbeddingBenchmark.RunAsync, "[--images N] [--rounds R] [--batch B] [--layout channels-last|nchw] [--torch-threads T] [--vectors 100000,1000000] [--queries Q] [--only throughput|similarity]   TorchSharp vs ONNX Runtime images/s; R28 scan vs a bare dot scan"),
+    ["embeddings"] = (EmbeddingBenchmark.RunAsync, "[--images N] [--rounds R] [--batch B] [--layout channels-last|nchw] [--torch-threads T] [--onnx-threads T] [--vectors 100000,1000000] [--queries Q] [--only throughput|similarity]   TorchSharp vs ONNX Runtime images/s; R28 scan vs a bare dot scan"),
+    ["near-duplicates"] = (NearDuplicateBenchmark.RunAsync, "[--vectors 20000,100000] [--dimension 512] [--threshold 0.95] [--groups 500]   R29's scan over synthetic vectors with planted duplicates: wall time and peak RSS"),
     ["probe"] = (BrowseBenchmark.ProbeAsync, "<kept-database-path> <sql>   time one query against a kept browse database"),
 };
 
