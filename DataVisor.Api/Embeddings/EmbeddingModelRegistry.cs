@@ -101,7 +101,16 @@ internal sealed partial class EmbeddingModelRegistry : IDisposable
     {
         lock (_gate)
         {
-            Refresh();
+            try
+            {
+                Refresh();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A folder removed or unreadable mid-listing: keep the last good list rather than fail the request.
+                Report(_userModelsDirectory!, DateTime.MinValue, ex.Message);
+            }
+
             return [_builtIn, .. _userModels.Values];
         }
     }
