@@ -40,11 +40,19 @@ internal static class NearDuplicateScan
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(unitVectors.Length, rows * dimension);
         var components = new UnionFind(rows);
+        if (rows == 0)
+        {
+            return components;
+        }
+
         var neighbours = new NeighbourLists(rows, NeighboursPerRow);
         var minimum = SmallestFloatAtLeast(threshold);
         _ = TorchRuntime.Version;
         using var inference = inference_mode();
-        using var vectors = tensor(unitVectors, [rows, dimension], ScalarType.Float32);
+        // frombuffer shares (and pins) the managed array instead of copying it: 205 MB less at 100k x 512.
+        // Nothing here writes to it, and the index's matrices are never modified once built.
+        using var flat = frombuffer(unitVectors, ScalarType.Float32);
+        using var vectors = flat.view(rows, dimension);
         for (var queryStart = 0; queryStart < rows; queryStart += QueryBlockRows)
         {
             await beforeBlock(queryStart, cancellationToken);
