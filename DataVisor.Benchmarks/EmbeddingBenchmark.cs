@@ -24,7 +24,6 @@ internal static class EmbeddingBenchmark
 {
     private const string OnnxInputName = "Input247";
     private const string OnnxOutputName = "Pooling395_Output_0";
-    private const int BatchSize = EmbeddingGenerator.BatchSize;
     private const int TopK = 20;
 
     public static async Task<int> RunAsync(string[] args)
@@ -34,7 +33,13 @@ internal static class EmbeddingBenchmark
         Console.WriteLine($"{Environment.ProcessorCount} cores; load average at start: {LoadAverage()}");
         if (only is null or "throughput")
         {
-            await MeasureThroughputAsync(options.Int("images", 96), options.Int("rounds", 3));
+            await MeasureThroughputAsync(
+                options.Int("images", 96),
+                options.Int("rounds", 3),
+                options.Int("batch", EmbeddingGenerator.BatchSize),
+                options.String("layout") != "nchw",
+                options.Int("torch-threads", 0),
+                options.Int("onnx-threads", Environment.ProcessorCount));
         }
 
         if (only is null or "similarity")
@@ -50,48 +55,57 @@ internal static class EmbeddingBenchmark
         return 0;
     }
 
-    private static async Task MeasureThroughputAsync(int imageCount, int rounds)
+    private static async Task MeasureThroughputAsync(int imageCount, int rounds, int batchSize, bool channelsLast, int torchThreads, int onnxThreads)
     {
         var work = Directory.CreateTempSubdirectory("datavisor-bench-embeddings-");
         try
         {
             var files = Enumerable.Range(1, imageCount).Select(i => WritePhotoLikeJpeg(Path.Combine(work.FullName, $"{i}.jpg"), i)).ToList();
-            Console.WriteLine($"{imageCount} JPEGs of 640x480, {files.Average(f => new FileInfo(f).Length) / 1024:F0} KB on average; batch {BatchSize}");
-
             using var registry = new EmbeddingModelRegistry(EmbeddingModelRegistry.DefaultBuiltInModelDirectory);
             var model = registry.Load(EmbeddingModelRegistry.BuiltInModelName);
+            // The registry's model is channels-last; the NCHW variant is loaded beside it for comparison.
+            using var nchw = channelsLast ? null : ResNetFeatureExtractor.Load(Path.Combine(EmbeddingModelRegistry.DefaultBuiltInModelDirectory, "ResNet18.onnx"), channelsLast: false);
+            if (torchThreads > 0)
+            {
+                TorchSharp.torch.set_num_threads(torchThreads);
+            }
+
+            Console.WriteLine($"{imageCount} JPEGs of 640x480, {files.Average(f => new FileInfo(f).Length) / 1024:F0} KB on average; batch {batchSize}; "
+                + $"{(channelsLast ? "channels-last" : "NCHW")}; libtorch threads {TorchSharp.torch.get_num_threads()}; ONNX Runtime intra-op threads {onnxThreads}");
             using var sessionOptions = new SessionOptions
             {
-                IntraOpNumThreads = Environment.ProcessorCount,
+                IntraOpNumThreads = onnxThreads,
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             };
             using var onnx = new InferenceSession(Path.Combine(EmbeddingModelRegistry.DefaultBuiltInModelDirectory, "ResNet18.onnx"), sessionOptions);
-            Func<float[], int, float[]> torchForward = model.Embed;
+            Func<float[], int, float[]> torchForward = nchw is null ? model.Embed : nchw.ComputeFeatures;
             Func<float[], int, float[]> onnxForward = (pixels, count) => OnnxBatchOfOnes(onnx, pixels, count);
 
             // Same inputs through both: the features must agree, or the comparison means nothing.
-            var firstBatch = Preprocess(model.Preprocessor, files.Take(BatchSize).ToList());
-            var torchFeatures = torchForward(firstBatch, BatchSize);
-            TensorPrimitives.Subtract(torchFeatures, onnxForward(firstBatch, BatchSize), torchFeatures);
+            var firstBatch = Preprocess(model.Preprocessor, files.Take(batchSize).ToList());
+            var torchFeatures = torchForward(firstBatch, batchSize);
+            TensorPrimitives.Subtract(torchFeatures, onnxForward(firstBatch, batchSize), torchFeatures);
             var difference = TensorPrimitives.MaxMagnitude(torchFeatures);
-            Console.WriteLine($"max |TorchSharp - ONNX Runtime| over {BatchSize} images x 512 features: {difference:E2}");
+            Console.WriteLine($"max |TorchSharp - ONNX Runtime| over {batchSize} images x 512 features: {difference:E2}");
 
             // Warm-up round (excluded), then rounds of all five measurements back to back, so each pair sees
             // the same machine load (these machines are shared); medians over the rounds.
-            var batches = files.Chunk(BatchSize).Select(chunk => (Pixels: Preprocess(model.Preprocessor, [.. chunk]), chunk.Length)).ToList();
+            var batches = files.Chunk(batchSize).Select(chunk => (Pixels: Preprocess(model.Preprocessor, [.. chunk]), chunk.Length)).ToList();
             var torchEndToEnd = new List<double>();
             var onnxEndToEnd = new List<double>();
             var decodeOnly = new List<double>();
             var torchForwardOnly = new List<double>();
             var onnxForwardOnly = new List<double>();
+            var torchCpuPerImage = new List<double>();
+            var onnxCpuPerImage = new List<double>();
             for (var round = -1; round < rounds; round++)
             {
                 var results = new[]
                 {
-                    await EndToEndAsync(model.Preprocessor, files, torchForward),
-                    await EndToEndAsync(model.Preprocessor, files, onnxForward),
-                    Rate(imageCount, () => batches.ForEach(batch => torchForward(batch.Pixels, batch.Length))),
-                    Rate(imageCount, () => batches.ForEach(batch => onnxForward(batch.Pixels, batch.Length))),
+                    await EndToEndAsync(model.Preprocessor, files, batchSize, torchForward),
+                    await EndToEndAsync(model.Preprocessor, files, batchSize, onnxForward),
+                    Rate(imageCount, () => batches.ForEach(batch => torchForward(batch.Pixels, batch.Length)), torchCpuPerImage, round >= 0),
+                    Rate(imageCount, () => batches.ForEach(batch => onnxForward(batch.Pixels, batch.Length)), onnxCpuPerImage, round >= 0),
                     Rate(imageCount, () => Preprocess(model.Preprocessor, files)),
                 };
                 if (round >= 0)
@@ -104,11 +118,14 @@ internal static class EmbeddingBenchmark
                 }
             }
 
-            Console.WriteLine($"| Embedding throughput ({imageCount} images, median of {rounds}) | TorchSharp (batch {BatchSize}) | ONNX Runtime (batch 1 loop) | ratio |");
+            Console.WriteLine($"| Embedding throughput ({imageCount} images, median of {rounds}) | TorchSharp (batch {batchSize}) | ONNX Runtime (batch 1 loop) | ratio |");
             Console.WriteLine("|---|---|---|---|");
             Row("end to end: decode task + forward", Median(torchEndToEnd), Median(onnxEndToEnd));
             Row("forward only, preprocessed inputs", Median(torchForwardOnly), Median(onnxForwardOnly));
             Console.WriteLine($"| decode + preprocess only, one thread | {Median(decodeOnly):F1} images/s | | |");
+            // CPU time is less sensitive to other processes on a shared machine than wall time (but counts
+            // any spin-waiting of a thread pool as work).
+            Console.WriteLine($"| forward only, process CPU time per image | {Median(torchCpuPerImage):F0} ms | {Median(onnxCpuPerImage):F0} ms | {Median(onnxCpuPerImage) / Median(torchCpuPerImage):F2}x |");
             // Per-round ratios: each pair ran back to back, so these survive load changes between rounds.
             Console.WriteLine($"per-round ratios: end to end [{Join(Ratios(torchEndToEnd, onnxEndToEnd), "F2")}], forward only [{Join(Ratios(torchForwardOnly, onnxForwardOnly), "F2")}]");
             Console.WriteLine($"raw rounds (images/s): torch e2e [{Join(torchEndToEnd)}], onnx e2e [{Join(onnxEndToEnd)}], torch fwd [{Join(torchForwardOnly)}], onnx fwd [{Join(onnxForwardOnly)}], decode [{Join(decodeOnly)}]");
@@ -123,13 +140,13 @@ internal static class EmbeddingBenchmark
     }
 
     /// <summary>The generation job's shape: one task decodes batches into a channel of two while this one runs the model.</summary>
-    private static async Task<double> EndToEndAsync(ImagePreprocessor preprocessor, List<string> files, Func<float[], int, float[]> forward)
+    private static async Task<double> EndToEndAsync(ImagePreprocessor preprocessor, List<string> files, int batchSize, Func<float[], int, float[]> forward)
     {
         var started = Stopwatch.GetTimestamp();
         var channel = Channel.CreateBounded<(float[] Pixels, int Count)>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         var producer = Task.Run(async () =>
         {
-            foreach (var chunk in files.Chunk(BatchSize))
+            foreach (var chunk in files.Chunk(batchSize))
             {
                 await channel.Writer.WriteAsync((Preprocess(preprocessor, [.. chunk]), chunk.Length));
             }
@@ -315,11 +332,18 @@ internal static class EmbeddingBenchmark
         return path;
     }
 
-    private static double Rate(int images, Action work)
+    private static double Rate(int images, Action work, List<double>? cpuMillisecondsPerImage = null, bool record = true)
     {
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         work();
-        return images / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var rate = images / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        if (record)
+        {
+            cpuMillisecondsPerImage?.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / images);
+        }
+
+        return rate;
     }
 
     private static double Milliseconds(Action work)

@@ -8,10 +8,11 @@ var benchmarks = new Dictionary<string, (Func<string[], Task<int>> Run, string H
     ["thumbnails"] = (ThumbnailBenchmark.RunAsync, "[--images N]   cold thumbnail generation and cache-hit latency of R14"),
     ["evaluation"] = (EvaluationBenchmark.RunAsync, "[--images N] [--repeat R]   R19/R21 on a val2017-sized evaluation, load vs compute"),
     ["browse"] = (BrowseBenchmark.RunAsync, "[samples=1000000] [annotations-per-sample=10] [kept-database-path]   /samples pages, facets and statistics"),
-    ["embeddings"] = (EmbeddingBenchmark.RunAsync, "[--images N] [--rounds R] [--vectors 100000,1000000] [--queries Q] [--only throughput|similarity]   TorchSharp vs ONNX Runtime images/s; R28 scan vs a bare dot scan"),
+    ["embeddings"] = (EmbeddingBenchmark.RunAsync, "[--images N] [--rounds R] [--batch B] [--layout channels-last|nchw] [--torch-threads T] [--onnx-threads T] [--vectors 100000,1000000] [--queries Q] [--only throughput|similarity]   TorchSharp vs ONNX Runtime images/s; R28 scan vs a bare dot scan"),
     ["analysis"] = (AnalysisBenchmark.RunAsync, "[--images N] [--repeat R] [--vectors V]   R32's built-in analyst vs R19/R21 at val2017 size; the split-leakage scan"),
     ["pca"] = (PcaBenchmark.RunAsync, "[--sizes 2000,10000,50000] [--dimension 512] [--rounds 3] [--samples 100000]   PCA vs scikit-learn; R25 PCA stages and R27 at N samples"),
     ["autotag"] = (AutoTagBenchmark.RunAsync, "[--images N] | --calibrate [--seeds K]   built-in auto-tagger images/s vs a plain SkiaSharp decode; or its threshold calibration"),
+    ["near-duplicates"] = (NearDuplicateBenchmark.RunAsync, "[--vectors 20000,100000] [--dimension 512] [--threshold 0.95] [--groups 500]   R29's scan over synthetic vectors with planted duplicates: wall time and peak RSS"),
     ["probe"] = (BrowseBenchmark.ProbeAsync, "<kept-database-path> <sql>   time one query against a kept browse database"),
 };
 

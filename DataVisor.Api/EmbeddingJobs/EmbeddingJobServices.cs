@@ -1,5 +1,7 @@
+using DataVisor.Api.Configuration;
 using DataVisor.Api.Embeddings;
 using DataVisor.Api.Jobs;
+using Microsoft.Extensions.Options;
 
 namespace DataVisor.Api.EmbeddingJobs;
 
@@ -9,7 +11,11 @@ public static class EmbeddingJobServices
     public static IServiceCollection AddEmbeddingJobs(this IServiceCollection services)
     {
         services.AddSingleton<JobRegistry>();
-        services.AddSingleton(_ => new EmbeddingModelRegistry(EmbeddingModelRegistry.DefaultBuiltInModelDirectory));
+        // Nothing is read here: the registry lists DATAVISOR_MODELS_DIR on lookup and loads weights on first use (§6.10).
+        services.AddSingleton(provider => new EmbeddingModelRegistry(
+            EmbeddingModelRegistry.DefaultBuiltInModelDirectory,
+            provider.GetRequiredService<IOptions<DataVisorOptions>>().Value.ModelsDirectory,
+            provider.GetRequiredService<ILogger<EmbeddingModelRegistry>>()));
         services.AddSingleton<IEmbeddingModelCatalog, RegistryModelCatalog>();
         services.AddSingleton<EmbeddingStore>();
         services.AddSingleton<EmbeddingGenerator>();

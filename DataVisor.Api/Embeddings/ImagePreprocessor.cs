@@ -5,9 +5,10 @@ namespace DataVisor.Api.Embeddings;
 
 /// <summary>
 /// Turns an image file into the ResNet's input: decode, apply the EXIF orientation, crop the centred square
-/// and resize it to 224x224, then the steps of the package's ResNetPreprocess.onnx: RGB 0-255 reordered to
-/// BGR, minus its 3x224x224 ImageNet mean image (per-pixel; its channel averages are B 103.06, G 115.90,
-/// R 123.15), no std scaling. Output is CHW float32.
+/// and resize it to 224x224, then normalise. For the built-in model that is the package's
+/// ResNetPreprocess.onnx: RGB 0-255 reordered to BGR, minus its 3x224x224 ImageNet mean image (per-pixel;
+/// its channel averages are B 103.06, G 115.90, R 123.15), no std scaling. A user-supplied model may
+/// instead give a per-channel mean and std and its channel order. Output is CHW float32.
 /// </summary>
 /// <remarks>
 /// The resize is ML.NET's default for this featurizer (isotropic scale with a centred crop, so the aspect
@@ -24,12 +25,44 @@ internal sealed class ImagePreprocessor
     public const int ValuesPerImage = 3 * PixelsPerChannel;
 
     private readonly float[] _meanBgr;
+    private readonly float[] _inverseStdBgr;
+
+    /// <summary>Output channel c holds RGBA byte <c>_sourceChannel[c]</c> of each pixel (2, 1, 0 for BGR).</summary>
+    private readonly int[] _sourceChannel;
 
     /// <param name="meanBgr">The mean image in BGR CHW order, 3 x 224 x 224 values.</param>
     public ImagePreprocessor(float[] meanBgr)
+        : this(meanBgr, [1f, 1f, 1f], bgr: true)
     {
-        ArgumentOutOfRangeException.ThrowIfNotEqual(meanBgr.Length, ValuesPerImage);
-        _meanBgr = meanBgr;
+    }
+
+    /// <param name="mean">The mean image, 3 x 224 x 224 values in the output's channel order.</param>
+    /// <param name="std">Per-channel divisors in the output's channel order.</param>
+    /// <param name="bgr">True: output channels B, G, R; false: R, G, B.</param>
+    private ImagePreprocessor(float[] mean, float[] std, bool bgr)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(mean.Length, ValuesPerImage);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(std.Length, 3);
+        _meanBgr = mean;
+        _inverseStdBgr = [.. std.Select(value => 1f / value)];
+        _sourceChannel = bgr ? [2, 1, 0] : [0, 1, 2];
+    }
+
+    /// <summary>
+    /// Per-channel normalisation: (value − mean) / std on 0-255 values, channels in
+    /// <paramref name="bgr"/> order (BGR) or RGB; <paramref name="mean"/> and <paramref name="std"/> are in
+    /// that same order.
+    /// </summary>
+    public static ImagePreprocessor PerChannel(float[] mean, float[] std, bool bgr)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(mean.Length, 3);
+        var meanImage = new float[ValuesPerImage];
+        for (var channel = 0; channel < 3; channel++)
+        {
+            meanImage.AsSpan(channel * PixelsPerChannel, PixelsPerChannel).Fill(mean[channel]);
+        }
+
+        return new ImagePreprocessor(meanImage, std, bgr);
     }
 
     /// <summary>
@@ -56,7 +89,7 @@ internal sealed class ImagePreprocessor
         return new ImagePreprocessor(mean.Values);
     }
 
-    /// <summary>The mean subtracted from channel <paramref name="channel"/> (0 = B, 1 = G, 2 = R) at a pixel.</summary>
+    /// <summary>The mean subtracted from output channel <paramref name="channel"/> (0 = B, 1 = G, 2 = R for BGR) at a pixel.</summary>
     public float Mean(int channel, int x, int y) => _meanBgr[(channel * PixelsPerChannel) + (y * Size) + x];
 
     /// <summary>
@@ -178,18 +211,16 @@ internal sealed class ImagePreprocessor
     private void Normalize(SKBitmap square, Span<float> destination)
     {
         var rgba = square.GetPixelSpan();
-        var blue = destination[..PixelsPerChannel];
-        var green = destination.Slice(PixelsPerChannel, PixelsPerChannel);
-        var red = destination.Slice(2 * PixelsPerChannel, PixelsPerChannel);
-        var meanBlue = _meanBgr.AsSpan(0, PixelsPerChannel);
-        var meanGreen = _meanBgr.AsSpan(PixelsPerChannel, PixelsPerChannel);
-        var meanRed = _meanBgr.AsSpan(2 * PixelsPerChannel, PixelsPerChannel);
-        for (var pixel = 0; pixel < PixelsPerChannel; pixel++)
+        for (var channel = 0; channel < 3; channel++)
         {
-            var offset = pixel * 4;
-            red[pixel] = rgba[offset] - meanRed[pixel];
-            green[pixel] = rgba[offset + 1] - meanGreen[pixel];
-            blue[pixel] = rgba[offset + 2] - meanBlue[pixel];
+            var output = destination.Slice(channel * PixelsPerChannel, PixelsPerChannel);
+            var mean = _meanBgr.AsSpan(channel * PixelsPerChannel, PixelsPerChannel);
+            var source = _sourceChannel[channel];
+            var inverseStd = _inverseStdBgr[channel];
+            for (var pixel = 0; pixel < PixelsPerChannel; pixel++)
+            {
+                output[pixel] = (rgba[(pixel * 4) + source] - mean[pixel]) * inverseStd;
+            }
         }
     }
 }

@@ -14,15 +14,15 @@ internal sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
     private readonly ConvBatchNorm conv2;
     private readonly ConvBatchNorm? shortcut;
 
-    public ResNetBasicBlock(string name, long inChannels, long outChannels, bool downsample)
+    public ResNetBasicBlock(string name, long inChannels, long outChannels, bool downsample, bool channelsLast)
         : base(name)
     {
         // CNTK's stride-2 convolutions pad only at the start (ONNX pads [1, 1, 0, 0]).
         conv1 = downsample
-            ? new ConvBatchNorm("conv1", inChannels, outChannels, kernel: 3, stride: 2, new OnnxPads(1, 1, 0, 0))
-            : new ConvBatchNorm("conv1", inChannels, outChannels, kernel: 3, stride: 1, OnnxPads.Same(1));
-        conv2 = new ConvBatchNorm("conv2", outChannels, outChannels, kernel: 3, stride: 1, OnnxPads.Same(1));
-        shortcut = downsample ? new ConvBatchNorm("shortcut", inChannels, outChannels, kernel: 1, stride: 2, default) : null;
+            ? new ConvBatchNorm("conv1", inChannels, outChannels, kernel: 3, stride: 2, new OnnxPads(1, 1, 0, 0), channelsLast)
+            : new ConvBatchNorm("conv1", inChannels, outChannels, kernel: 3, stride: 1, OnnxPads.Same(1), channelsLast);
+        conv2 = new ConvBatchNorm("conv2", outChannels, outChannels, kernel: 3, stride: 1, OnnxPads.Same(1), channelsLast);
+        shortcut = downsample ? new ConvBatchNorm("shortcut", inChannels, outChannels, kernel: 1, stride: 2, default, channelsLast) : null;
         RegisterComponents();
     }
 

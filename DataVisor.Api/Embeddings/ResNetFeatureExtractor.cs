@@ -23,10 +23,15 @@ internal sealed class ResNetFeatureExtractor : nn.Module<Tensor, Tensor>
     private readonly ConvBatchNorm stem;
     private readonly ModuleList<ResNetBasicBlock> blocks;
 
-    public ResNetFeatureExtractor()
+    /// <param name="channelsLast">
+    /// Run every convolution in the channels-last layout (the default; measured faster with oneDNN on CPU,
+    /// docs/PERFORMANCE.md). False keeps the contiguous NCHW layout, for comparison.
+    /// </param>
+    public ResNetFeatureExtractor(bool channelsLast = true)
         : base(nameof(ResNetFeatureExtractor))
     {
-        stem = new ConvBatchNorm("stem", 3, 64, kernel: 7, stride: 2, new OnnxPads(3, 3, 2, 2));
+        ChannelsLast = channelsLast;
+        stem = new ConvBatchNorm("stem", 3, 64, kernel: 7, stride: 2, new OnnxPads(3, 3, 2, 2), channelsLast);
         int[] blocksPerStage = [2, 2, 2, 3];
         long[] widths = [64, 128, 256, 512];
         var layout = new List<ResNetBasicBlock>();
@@ -37,7 +42,7 @@ internal sealed class ResNetFeatureExtractor : nn.Module<Tensor, Tensor>
             {
                 // Every stage but the first starts by halving the resolution.
                 var downsample = index == 0 && stage > 0;
-                layout.Add(new ResNetBasicBlock($"stage{stage + 1}_{index}", inChannels, widths[stage], downsample));
+                layout.Add(new ResNetBasicBlock($"stage{stage + 1}_{index}", inChannels, widths[stage], downsample, channelsLast));
                 inChannels = widths[stage];
             }
         }
@@ -47,12 +52,14 @@ internal sealed class ResNetFeatureExtractor : nn.Module<Tensor, Tensor>
         eval();
     }
 
+    public bool ChannelsLast { get; }
+
     /// <summary>Builds the network and loads the weights of the ONNX file at <paramref name="onnxPath"/>.</summary>
-    public static ResNetFeatureExtractor Load(string onnxPath)
+    public static ResNetFeatureExtractor Load(string onnxPath, bool channelsLast = true)
     {
         _ = TorchRuntime.Version;
         var graph = OnnxWeightReader.Read(onnxPath);
-        var extractor = new ResNetFeatureExtractor();
+        var extractor = new ResNetFeatureExtractor(channelsLast);
         try
         {
             extractor.LoadWeights(graph);
@@ -102,9 +109,14 @@ internal sealed class ResNetFeatureExtractor : nn.Module<Tensor, Tensor>
         _ = TorchRuntime.Version;
         // Native tensors are invisible to the GC: everything made for this batch is freed here.
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
+        using var inference = inference_mode();
         var batch = tensor(preprocessed, [count, 3, InputSize, InputSize]);
-        return forward(batch).data<float>().ToArray();
+        if (ChannelsLast)
+        {
+            batch = ConvBatchNorm.ToChannelsLast(batch);
+        }
+
+        return forward(batch).contiguous().data<float>().ToArray();
     }
 
     /// <summary>

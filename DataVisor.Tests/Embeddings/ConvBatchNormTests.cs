@@ -33,6 +33,29 @@ public sealed class ConvBatchNormTests
         Assert.True(actual.allclose(expected, rtol: 0, atol: 1e-6), "start-only padding differs from the matching symmetric windows");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_folded_layer_computes_the_convolution_followed_by_the_batch_norm(bool channelsLast)
+    {
+        _ = TorchRuntime.Version;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var layer = new ConvBatchNorm("layer", 3, 5, kernel: 3, stride: 1, OnnxPads.Same(1), channelsLast);
+        var (weights, scale, shift, mean, variance) = (Weights("conv", [5, 3, 3, 3], 1), Weights("scale", [5], 2), Weights("bias", [5], 3), Weights("mean", [5], 4), Positive("var", [5]));
+        layer.Load(weights, scale, shift, mean, variance);
+        var input = rand(2, 3, 6, 6, generator: new TorchSharp.torch.Generator(11));
+
+        // The ONNX graph's two steps, unfolded: a bias-free convolution, then eval-mode batch norm.
+        var convolved = nn.functional.conv2d(input, Tensor(weights), padding: [1, 1]);
+        var expected = nn.functional.batch_norm(
+            convolved, Tensor(mean), Tensor(variance), Tensor(scale), Tensor(shift), training: false, eps: ConvBatchNorm.BatchNormEpsilon);
+        var actual = layer.forward(channelsLast ? ConvBatchNorm.ToChannelsLast(input) : input);
+
+        Assert.Equal([2L, 5, 6, 6], actual.shape);
+        Assert.True(actual.allclose(expected, rtol: 0, atol: 1e-5), $"max |folded - unfolded| = {(actual - expected).abs().max().item<float>()}");
+    }
+
     [Fact]
     public void Weights_of_the_wrong_shape_are_rejected()
     {
@@ -54,6 +77,8 @@ public sealed class ConvBatchNormTests
 
         return new OnnxTensor(name, dims, values);
     }
+
+    private static Tensor Tensor(OnnxTensor source) => tensor(source.Values, source.Dims);
 
     private static OnnxTensor Positive(string name, long[] dims) =>
         new(name, dims, [.. Enumerable.Range(1, (int)dims[0]).Select(i => i * 0.5f)]);

@@ -80,9 +80,12 @@ public sealed class PretrainedWeightsTests(PretrainedModelFixture fixture) : ICl
         Assert.Equal(110, graph.Initializers.Count);
         Assert.Equal([PretrainedModelFixture.OnnxInputName], graph.Inputs);
         Assert.Equal([PretrainedModelFixture.OnnxOutputName], graph.Outputs);
-        var parameterCount = fixture.Model.Network.parameters().Sum(parameter => parameter.numel())
-            + fixture.Model.Network.buffers().Where(buffer => buffer.dtype == TorchSharp.torch.ScalarType.Float32).Sum(buffer => buffer.numel());
-        Assert.Equal(graph.Initializers.Values.Sum(tensor => (long)tensor.Values.Length), parameterCount);
+        // Each BatchNormalization is folded into its convolution: a weight per Conv, a bias per BatchNorm.
+        var parameterCount = fixture.Model.Network.parameters().Sum(parameter => parameter.numel());
+        var convolutionWeights = graph.Nodes.Where(node => node.OpType == "Conv").Sum(node => (long)graph.Initializer(node.Inputs[1]).Values.Length);
+        var foldedBiases = graph.Nodes.Where(node => node.OpType == "BatchNormalization").Sum(node => (long)graph.Initializer(node.Inputs[2]).Values.Length);
+        Assert.Equal(convolutionWeights + foldedBiases, parameterCount);
+        Assert.Empty(fixture.Model.Network.buffers());
     }
 
     [Fact]
