@@ -15,10 +15,11 @@ public static partial class DataVisorOptionsReader
     private static readonly string[] Devices = ["auto", "cpu", "cuda"];
 
     /// <summary>
-    /// DuckDB's own default is 80 % of RAM, which let a 1M-annotation ingest peak at ~800 MB; 256 MB kept
-    /// it under 400 MB at the same speed (docs/PERFORMANCE.md, COCO ingest).
+    /// DuckDB's own default is 80 % of RAM, which let a 1M-annotation ingest peak at 730-840 MB. With
+    /// workstation GC, 128 MB kept it at ~365 MB (under the 400 MB target) at ~15 % more ingest time;
+    /// 192 MB gave 430-444 MB, 256 MB ~470 MB (docs/PERFORMANCE.md, COCO ingest).
     /// </summary>
-    public const string DefaultDuckDbMemoryLimit = "256MB";
+    public const string DefaultDuckDbMemoryLimit = "128MB";
 
     public static DataVisorOptions Read(IConfiguration configuration, string workingDirectory)
     {
