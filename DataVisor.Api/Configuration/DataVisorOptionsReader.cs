@@ -15,11 +15,11 @@ public static partial class DataVisorOptionsReader
     private static readonly string[] Devices = ["auto", "cpu", "cuda"];
 
     /// <summary>
-    /// DuckDB's own default is 80 % of RAM, which let a 1M-annotation ingest peak at 730-840 MB. With
-    /// workstation GC, 128 MB kept it at ~365 MB (under the 400 MB target) at ~15 % more ingest time;
-    /// 192 MB gave 430-444 MB, 256 MB ~470 MB (docs/PERFORMANCE.md, COCO ingest).
+    /// DuckDB's own default is 80 % of RAM, which let a 1M-annotation ingest peak at 740-820 MB. 256 MB
+    /// costs that ingest no measurable time and peaks at 470-550 MB; 128 MB stays at 365-417 MB but makes
+    /// the ingest ~1.6x slower (it spills), so it is left to deployments that need it (docs/PERFORMANCE.md).
     /// </summary>
-    public const string DefaultDuckDbMemoryLimit = "128MB";
+    public const string DefaultDuckDbMemoryLimit = "256MB";
 
     public static DataVisorOptions Read(IConfiguration configuration, string workingDirectory)
     {

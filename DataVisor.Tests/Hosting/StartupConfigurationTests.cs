@@ -45,7 +45,7 @@ public sealed class StartupConfigurationTests
         Assert.Empty(options.DataRoots);
         Assert.Equal("builtin", options.AgentModel);
         Assert.Equal(120, options.AgentTimeoutSeconds);
-        Assert.Equal("128MB", options.DuckDbMemoryLimit);
+        Assert.Equal("256MB", options.DuckDbMemoryLimit);
     }
 
     [Fact]
