@@ -111,7 +111,7 @@ public static partial class DataVisorOptionsReader
     /// A size DuckDB's <c>memory_limit</c> accepts: a number and a unit (KB, MB, GB, TB, KiB, MiB, GiB, TiB).
     /// Only this shape is let through, since the value ends up inside a SET statement.
     /// </summary>
-    private static string MemorySize(string variable, string? value, string fallback)
+    internal static string MemorySize(string variable, string? value, string fallback)
     {
         if (value is null)
         {
