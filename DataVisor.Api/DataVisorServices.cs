@@ -33,7 +33,7 @@ public static class DataVisorServices
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
         services.AddSingleton<DataVisorTelemetry>();
-        services.AddSingleton(sp => new DuckDbDatabase(options.DatabasePath, sp.GetRequiredService<ILogger<DuckDbDatabase>>()));
+        services.AddSingleton(sp => new DuckDbDatabase(options.DatabasePath, sp.GetRequiredService<ILogger<DuckDbDatabase>>(), options.DuckDbMemoryLimit));
         services.AddHostedService<DatabaseLifetime>();
         services.AddSingleton<RowUpdateGate>();
         services.AddDatasets();

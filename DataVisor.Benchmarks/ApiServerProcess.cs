@@ -21,10 +21,11 @@ public sealed class ApiServerProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<ApiServerProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string> settings)
+    /// <param name="apiAssemblyPath">Another build of the API (e.g. a baseline commit's) instead of the one next to this benchmark.</param>
+    public static async Task<ApiServerProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string> settings, string? apiAssemblyPath = null)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet", [ApiAssemblyPath()])
+        var start = new ProcessStartInfo("dotnet", [apiAssemblyPath ?? ApiAssemblyPath()])
         {
             WorkingDirectory = dataDirectory,
             RedirectStandardOutput = true,

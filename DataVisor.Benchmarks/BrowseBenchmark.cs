@@ -51,7 +51,11 @@ public static class BrowseBenchmark
         {
             var path = keptDatabase ?? Path.Combine(folder!.FullName, "bench.duckdb");
             var exists = File.Exists(path);
-            using var database = new DuckDbDatabase(path, NullLogger<DuckDbDatabase>.Instance);
+            // The API's DuckDB memory limit, when given, so the queries are timed under the same buffer pool.
+            var memoryLimit = Environment.GetEnvironmentVariable("DATAVISOR_DUCKDB_MEMORY_LIMIT") is { Length: > 0 } raw
+                ? DataVisor.Api.Configuration.DataVisorOptionsReader.MemorySize("DATAVISOR_DUCKDB_MEMORY_LIMIT", raw, raw)
+                : null;
+            using var database = new DuckDbDatabase(path, NullLogger<DuckDbDatabase>.Instance, memoryLimit);
             if (!exists)
             {
                 Build(database, sampleCount, annotationsPerSample);

@@ -18,6 +18,14 @@ public static class IngestBenchmark
         var images = options.Int("images", 100_000);
         var perImage = options.Int("annotations-per-image", 10);
         var repeat = options.Int("repeat", 3);
+        // Another build of the API (its DataVisor.Api.dll), ingested in the same rounds, interleaved, for a
+        // before/after ratio that the machine's load swings cannot fake.
+        var baselineApi = options.String("baseline-api");
+        // Extra API settings, KEY=VALUE[,KEY=VALUE], e.g. DATAVISOR_DUCKDB_MEMORY_LIMIT=128MB.
+        var extraSettings = (options.String("api-settings") ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair[1]);
         var work = Directory.CreateTempSubdirectory("datavisor-ingest-bench-").FullName;
         try
         {
@@ -32,14 +40,21 @@ public static class IngestBenchmark
             var deserialize = new List<double>();
             var ingest = new List<double>();
             var peaks = new List<long>();
+            var baseline = new List<double>();
             for (var run = 1; run <= repeat; run++)
             {
                 tokenWalk.Add(Measure.Elapsed(() => WalkTokens(annotationPath)).TotalSeconds);
                 deserialize.Add((await Measure.ElapsedAsync(() => DeserializeAsync(annotationPath))).TotalSeconds);
-                var (seconds, peak) = await IngestAsync(work, run, annotationPath, imageDir, images, images * perImage);
+                var (seconds, peak) = await IngestAsync(work, $"{run}", annotationPath, imageDir, images, images * perImage, extraSettings, null);
                 ingest.Add(seconds);
                 peaks.Add(peak);
                 Console.WriteLine($"run {run}: read (Utf8JsonReader) {tokenWalk[^1]:F2} s, deserialize (JsonSerializer) {deserialize[^1]:F2} s, ingest {seconds:F2} s, API peak RSS {peak / 1e6:F0} MB");
+                if (baselineApi is not null)
+                {
+                    var (baseSeconds, basePeak) = await IngestAsync(work, $"{run}-baseline", annotationPath, imageDir, images, images * perImage, extraSettings, baselineApi);
+                    baseline.Add(baseSeconds);
+                    Console.WriteLine($"run {run}: baseline API ingest {baseSeconds:F2} s, peak RSS {basePeak / 1e6:F0} MB; this build / baseline {seconds / baseSeconds:F2}x");
+                }
             }
 
             var read = Measure.Median(tokenWalk);
@@ -51,6 +66,11 @@ public static class IngestBenchmark
             Console.WriteLine($"| read once with Utf8JsonReader (lower bound) | {read:F2} | {total / read:F2}x |");
             Console.WriteLine($"| JsonSerializer.Deserialize into COCO records | {objects:F2} | {total / objects:F2}x |");
             Console.WriteLine($"| R2 ingest, end to end over HTTP | {total:F2} | 1.00x |");
+            if (baseline.Count > 0)
+            {
+                Console.WriteLine($"| baseline API ingest ({baselineApi}) | {Measure.Median(baseline):F2} | {total / Measure.Median(baseline):F2}x |");
+            }
+
             Console.WriteLine($"ingest rate: {images / total:N0} images/s, {images * perImage / total:N0} annotations/s; API peak RSS: max {peaks.Max() / 1e6:F0} MB");
             return 0;
         }
@@ -60,10 +80,12 @@ public static class IngestBenchmark
         }
     }
 
-    private static async Task<(double Seconds, long PeakBytes)> IngestAsync(string work, int run, string annotationPath, string imageDir, int images, int annotations)
+    private static async Task<(double Seconds, long PeakBytes)> IngestAsync(
+        string work, string run, string annotationPath, string imageDir, int images, int annotations, Dictionary<string, string> extraSettings, string? apiAssemblyPath)
     {
         var data = Directory.CreateDirectory(Path.Combine(work, $"api-{run}")).FullName;
-        using var api = await ApiServerProcess.StartAsync(data, new Dictionary<string, string> { ["DATAVISOR_INGEST_THUMBNAIL_LIMIT"] = "0" });
+        var settings = new Dictionary<string, string>(extraSettings) { ["DATAVISOR_INGEST_THUMBNAIL_LIMIT"] = "0" };
+        using var api = await ApiServerProcess.StartAsync(data, settings, apiAssemblyPath);
         using var client = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromMinutes(30) };
         var clock = Stopwatch.StartNew();
         using var response = await client.PostAsJsonAsync("/datasets/ingest", new { annotation_path = annotationPath, image_dir = imageDir });

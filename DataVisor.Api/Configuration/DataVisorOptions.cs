@@ -21,6 +21,12 @@ public sealed record DataVisorOptions
     /// <summary>Thumbnails pre-generated per split at ingest; 0 disables.</summary>
     public int IngestThumbnailLimit { get; init; } = 500;
 
+    /// <summary>
+    /// DuckDB's buffer-pool limit (<c>DATAVISOR_DUCKDB_MEMORY_LIMIT</c>, e.g. <c>256MB</c>): bounds the
+    /// process's memory during a large ingest; beyond it DuckDB spills to its temp folder.
+    /// </summary>
+    public string DuckDbMemoryLimit { get; init; } = DataVisorOptionsReader.DefaultDuckDbMemoryLimit;
+
     /// <summary>Accepted for compatibility; the vector index lives in memory.</summary>
     public required string QdrantPath { get; init; }
 

@@ -15,8 +15,9 @@ public sealed record StagedFile(long DeclaredCategories, long SkippedCategories,
 
 /// <summary>
 /// Reads one COCO file with <see cref="CocoStreamReader"/> and appends every entry to the
-/// <see cref="IngestStaging"/> tables as it goes, so memory holds one entry and the appenders' current
-/// chunk, never the file. Checks that need one entry only happen here (ids, file names, D5 confinement,
+/// <see cref="IngestStaging"/> tables as it goes, parsing on this thread while a
+/// <see cref="StagingPipeline"/> appends on another, so memory holds a few row batches and the
+/// appenders' current chunk, never the file. Checks that need one entry only happen here (ids, file names, D5 confinement,
 /// D6 sizes); checks across entries (duplicate image ids, orphans) happen in SQL after the pass.
 /// </summary>
 public sealed class CocoFileStager(IngestStaging staging, IngestProgress progress, int readBufferSize = 64 * 1024)
@@ -26,6 +27,7 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
         var path = part.AnnotationPath;
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         using var reader = new CocoStreamReader(file, path, readBufferSize);
+        await using var pipeline = new StagingPipeline(staging);
 
         // Categories are few (the label set); their ids are kept to let the first declaration win.
         var categoryIds = new HashSet<long>();
@@ -46,7 +48,7 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
                     {
                         if (categoryIds.Add(categoryId))
                         {
-                            staging.AppendCategory(part.Index, category.Index, categoryId, name);
+                            await pipeline.AddCategoryAsync(new StagedCategoryRow(part.Index, category.Index, categoryId, name), cancellationToken);
                         }
                     }
                     else
@@ -57,7 +59,9 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
                     break;
 
                 case CocoReadStatus.Image:
-                    if (StageImage(part, reader.Image))
+                    var (image, kept) = StageImage(part, reader.Image);
+                    await pipeline.AddImageAsync(image, cancellationToken);
+                    if (kept)
                     {
                         await progress.RecordStagedAsync(CocoSection.Images, ++images, cancellationToken);
                     }
@@ -69,7 +73,7 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
                     break;
 
                 case CocoReadStatus.Annotation:
-                    StageAnnotation(part, reader.Annotation);
+                    await pipeline.AddAnnotationAsync(StageAnnotation(part, reader.Annotation), cancellationToken);
                     await progress.RecordStagedAsync(CocoSection.Annotations, ++annotations, cancellationToken);
                     break;
 
@@ -85,13 +89,14 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
                     break;
 
                 case CocoReadStatus.End:
+                    await pipeline.CompleteAsync();
                     return new StagedFile(categoryIds.Count, skippedCategories + reader.SkippedCategoryEntries, images, escapingImages, annotations);
             }
         }
     }
 
-    /// <summary>Stages one image; false when its file name leaves the image folder (D5) and it is kept only to be counted.</summary>
-    private bool StageImage(IngestPart part, CocoImage image)
+    /// <summary>One image's staged row; not kept when its file name leaves the image folder (D5): then it is staged only to be counted.</summary>
+    private static (StagedImageRow Row, bool Kept) StageImage(IngestPart part, CocoImage image)
     {
         var path = part.AnnotationPath;
         if (image.IdMalformed)
@@ -111,8 +116,7 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
         if (file is null)
         {
             // Staged as skipped: the image still counts for duplicate ids, and its annotations are not orphans.
-            staging.AppendImage(part.Index, image.Index, id, sampleId, image.FileName, part.ImageDir, part.Split, 0, 0, skipped: true);
-            return false;
+            return (new StagedImageRow(part.Index, image.Index, id, sampleId, image.FileName, part.ImageDir, part.Split, 0, 0, Skipped: true), false);
         }
 
         var (width, height) = (image.Width, image.Height);
@@ -123,11 +127,10 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
             height ??= header.Height;
         }
 
-        staging.AppendImage(part.Index, image.Index, id, sampleId, image.FileName, part.ImageDir, part.Split, width.Value, height.Value, skipped: false);
-        return true;
+        return (new StagedImageRow(part.Index, image.Index, id, sampleId, image.FileName, part.ImageDir, part.Split, width.Value, height.Value, Skipped: false), true);
     }
 
-    private void StageAnnotation(IngestPart part, CocoAnnotation annotation)
+    private static StagedAnnotationRow StageAnnotation(IngestPart part, CocoAnnotation annotation)
     {
         var path = part.AnnotationPath;
         if (annotation.IdMalformed)
@@ -143,7 +146,7 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
         // A missing id gets a fresh UUID when the staged rows are published.
         var candidateId = annotation.Id is null ? null : part.IdPrefix + annotation.Id;
         var area = annotation.Area ?? annotation.Width * annotation.Height;
-        staging.AppendAnnotation(part.Index, annotation, candidateId, area);
+        return new StagedAnnotationRow(part.Index, annotation, candidateId, area);
     }
 
     private static void RequireAllowedId(string id, string kind, string path, string where)

@@ -49,44 +49,32 @@ public static class BrowseIndex
     /// <summary>
     /// Rebuilds the dataset's category membership (one row per distinct category and sample, carrying the
     /// sample's split and sort ranks so a category filter needs no join) and its per-(split, category,
-    /// source) annotation counts, in one pass over the dataset's annotations (tens of seconds at 10M rows
+    /// source) annotation counts, in two passes over the dataset's annotations (tens of seconds at 10M rows
     /// on a busy 2-core machine), so call it once per write, not per annotation.
     /// </summary>
     public static void RefreshAnnotations(DuckDBConnection connection, string datasetId)
     {
         Execute(connection, "DELETE FROM sample_categories WHERE dataset_id = $dataset_id", datasetId);
         Execute(connection, "DELETE FROM annotation_counts WHERE dataset_id = $dataset_id", datasetId);
+        // Both read the annotations directly: materialising a per-(sample, category, source) temp table
+        // first cost one more ~1M-row write at 10 annotations per sample (refresh ~45 % slower).
+        // Ordered by category so each category's rows sit together and row-group min/max pruning applies.
         Execute(connection, """
-            CREATE OR REPLACE TEMP TABLE browse_refresh AS
-            SELECT sample_id, category_name, source, count(*) AS annotation_count
-            FROM annotations WHERE dataset_id = $dataset_id
-            GROUP BY ALL
+            INSERT INTO sample_categories
+                (dataset_id, category_name, sample_id, split, rank_id, rank_file_name, rank_width, rank_height, rank_split, rank_split_desc)
+            SELECT $dataset_id, m.category_name, s.id, s.split,
+                   s.rank_id, s.rank_file_name, s.rank_width, s.rank_height, s.rank_split, s.rank_split_desc
+            FROM (SELECT DISTINCT category_name, sample_id FROM annotations WHERE dataset_id = $dataset_id) m
+            JOIN samples s ON s.dataset_id = $dataset_id AND s.id = m.sample_id
+            ORDER BY m.category_name, s.rank_id
             """, datasetId);
-        try
-        {
-            // Ordered by category so each category's rows sit together and row-group min/max pruning applies.
-            Execute(connection, """
-                INSERT INTO sample_categories
-                    (dataset_id, category_name, sample_id, split, rank_id, rank_file_name, rank_width, rank_height, rank_split, rank_split_desc)
-                SELECT $dataset_id, m.category_name, s.id, s.split,
-                       s.rank_id, s.rank_file_name, s.rank_width, s.rank_height, s.rank_split, s.rank_split_desc
-                FROM (SELECT DISTINCT category_name, sample_id FROM browse_refresh) m
-                JOIN samples s ON s.dataset_id = $dataset_id AND s.id = m.sample_id
-                ORDER BY m.category_name, s.rank_id
-                """, datasetId);
-            Execute(connection, """
-                INSERT INTO annotation_counts (dataset_id, split, category_name, source, annotation_count)
-                SELECT $dataset_id, s.split, r.category_name, r.source, sum(r.annotation_count)
-                FROM browse_refresh r JOIN samples s ON s.dataset_id = $dataset_id AND s.id = r.sample_id
-                GROUP BY s.split, r.category_name, r.source
-                """, datasetId);
-        }
-        finally
-        {
-            using var drop = connection.CreateCommand();
-            drop.CommandText = "DROP TABLE IF EXISTS temp.browse_refresh";
-            drop.ExecuteNonQuery();
-        }
+        Execute(connection, """
+            INSERT INTO annotation_counts (dataset_id, split, category_name, source, annotation_count)
+            SELECT $dataset_id, s.split, a.category_name, a.source, count(*)
+            FROM annotations a JOIN samples s ON s.dataset_id = $dataset_id AND s.id = a.sample_id
+            WHERE a.dataset_id = $dataset_id
+            GROUP BY s.split, a.category_name, a.source
+            """, datasetId);
     }
 
     /// <summary>

@@ -18,7 +18,8 @@ public sealed partial class DuckDbDatabase : IDisposable
     private bool _closing;
     private TaskCompletionSource _writesDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public DuckDbDatabase(string databasePath, ILogger<DuckDbDatabase> logger)
+    /// <param name="memoryLimit">DuckDB's <c>memory_limit</c> for the whole database instance (a validated size such as <c>256MB</c>); null keeps DuckDB's default.</param>
+    public DuckDbDatabase(string databasePath, ILogger<DuckDbDatabase> logger, string? memoryLimit = null)
     {
         DatabasePath = databasePath;
         _logger = logger;
@@ -26,6 +27,15 @@ public sealed partial class DuckDbDatabase : IDisposable
         _connectionString = $"Data Source={databasePath}";
         _anchor = new DuckDBConnection(_connectionString);
         _anchor.Open();
+        if (memoryLimit is not null)
+        {
+            // A global setting: every connection of this process shares the instance and its buffer pool.
+            // SET takes no parameters; the value is validated by DataVisorOptionsReader.
+            using var command = _anchor.CreateCommand();
+            command.CommandText = $"SET memory_limit = '{memoryLimit}'";
+            command.ExecuteNonQuery();
+        }
+
         _writesDrained.SetResult();
     }
 

@@ -1,6 +1,7 @@
 using DataVisor.Api.Configuration;
 using DataVisor.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DataVisor.Tests.Hosting;
 
@@ -15,6 +16,8 @@ public sealed class StartupConfigurationTests
     [InlineData("DATAVISOR_THUMBNAIL_DEFAULT_SIZE", "huge")]
     [InlineData("DATAVISOR_EMBEDDING_DEVICE", "tpu")]
     [InlineData("DATAVISOR_AGENT_BASE_URL", "not a url")]
+    [InlineData("DATAVISOR_DUCKDB_MEMORY_LIMIT", "256'; PRAGMA x; --MB")]
+    [InlineData("DATAVISOR_DUCKDB_MEMORY_LIMIT", "lots")]
     public void InvalidValueIsRejectedNamingTheVariable(string variable, string value)
     {
         var error = Assert.Throws<DataVisorConfigurationException>(() => Read((variable, value)));
@@ -42,6 +45,7 @@ public sealed class StartupConfigurationTests
         Assert.Empty(options.DataRoots);
         Assert.Equal("builtin", options.AgentModel);
         Assert.Equal(120, options.AgentTimeoutSeconds);
+        Assert.Equal("256MB", options.DuckDbMemoryLimit);
     }
 
     [Fact]
@@ -57,6 +61,21 @@ public sealed class StartupConfigurationTests
         Assert.Equal(["http://a.test", "http://b.test"], options.CorsOrigins);
         Assert.Equal(["/data/one", "/srv/work/relative/two"], options.DataRoots);
         Assert.False(options.BehindProxy);
+    }
+
+    [Fact]
+    public async Task TheDuckDbMemoryLimitSettingBoundsTheDatabaseInstance()
+    {
+        using var factory = new DataVisorApiFactory(new Dictionary<string, string?> { ["DATAVISOR_DUCKDB_MEMORY_LIMIT"] = "96 MB" });
+        using var client = factory.CreateClient();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+
+        var database = factory.Services.GetRequiredService<DataVisor.Api.Storage.DuckDbDatabase>();
+        using var connection = database.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT current_setting('memory_limit')";
+        // DuckDB reports the limit in its own units (96 MB = 96,000,000 bytes ≈ 91.5 MiB).
+        Assert.Equal("91.5 MiB", command.ExecuteScalar());
     }
 
     [Fact]
