@@ -38,7 +38,7 @@ public static class CosineNeighbours
             var scores = all.narrow(0, start, rows).matmul(all.t());
             // A row is never its own neighbour, even when a duplicate scores as high.
             var selfColumns = arange(start, start + rows, dtype: ScalarType.Int64).unsqueeze(1);
-            scores.scatter_(1, selfColumns, float.NegativeInfinity);
+            scores.scatter_(1, selfColumns, full(rows, 1, float.NegativeInfinity));
             var (best, bestIndex) = scores.topk(k, dim: 1, largest: true, sorted: true);
             var similarity = best.contiguous().data<float>().ToArray();
             var neighbour = bestIndex.to_type(ScalarType.Int32).contiguous().data<int>().ToArray();
