@@ -44,7 +44,7 @@ internal static class TsneGradientDescent
             }
 
             tree.Build(positions);
-            var z = tree.Repulsion(positions, Theta * Theta, repulsion, partialZ, cancellationToken);
+            var z = tree.Repulsion(Theta * Theta, repulsion, partialZ, cancellationToken);
             Gradient(positions, affinities, exploring ? EarlyExaggeration : 1.0, repulsion, z, gradient);
             var momentum = exploring ? ExplorationMomentum : FinalMomentum;
             for (var coordinate = 0; coordinate < gradient.Length; coordinate++)

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace DataVisor.Api.Reductions;
 
 /// <summary>
@@ -17,8 +20,13 @@ internal sealed class TsneQuadTree
     // same nodes) run on the same core; 256 points amortise the scheduling cost.
     private const int PointsPerSlice = 256;
 
+    // The points in tree order, with their coordinates permuted alongside so the build reads sequentially.
     private readonly int[] _order;
-    private readonly int[] _scratch;
+    private readonly double[] _x;
+    private readonly double[] _y;
+    private readonly int[] _scratchOrder;
+    private readonly double[] _scratchX;
+    private readonly double[] _scratchY;
     private readonly int[] _leafOfPoint;
     private Node[] _nodes;
     private int _nodeCount;
@@ -26,7 +34,11 @@ internal sealed class TsneQuadTree
     public TsneQuadTree(int pointCount)
     {
         _order = new int[pointCount];
-        _scratch = new int[pointCount];
+        _x = new double[pointCount];
+        _y = new double[pointCount];
+        _scratchOrder = new int[pointCount];
+        _scratchX = new double[pointCount];
+        _scratchY = new double[pointCount];
         _leafOfPoint = new int[pointCount];
         _nodes = new Node[Math.Max(16, 2 * pointCount)];
     }
@@ -40,10 +52,12 @@ internal sealed class TsneQuadTree
         for (var point = 0; point < count; point++)
         {
             _order[point] = point;
-            minX = Math.Min(minX, positions[2 * point]);
-            maxX = Math.Max(maxX, positions[2 * point]);
-            minY = Math.Min(minY, positions[2 * point + 1]);
-            maxY = Math.Max(maxY, positions[2 * point + 1]);
+            _x[point] = positions[2 * point];
+            _y[point] = positions[2 * point + 1];
+            minX = Math.Min(minX, _x[point]);
+            maxX = Math.Max(maxX, _x[point]);
+            minY = Math.Min(minY, _y[point]);
+            maxY = Math.Max(maxY, _y[point]);
         }
 
         // A slightly larger root than the points' bounding box keeps the extreme points off its edges.
@@ -53,10 +67,10 @@ internal sealed class TsneQuadTree
         var centreY = (minY + maxY) / 2;
         var coincidence = 2 * Math.Max(halfWidthX, halfWidthY) * CoincidenceFraction;
         _nodeCount = 0;
-        BuildNode(positions, 0, count, new Cell(centreX - halfWidthX, centreY - halfWidthY, centreX + halfWidthX, centreY + halfWidthY), 0, coincidence);
+        BuildNode(0, count, new Cell(centreX - halfWidthX, centreY - halfWidthY, centreX + halfWidthX, centreY + halfWidthY), 0, coincidence);
     }
 
-    private void BuildNode(double[] positions, int start, int end, Cell cell, int depth, double coincidence)
+    private void BuildNode(int start, int end, Cell cell, int depth, double coincidence)
     {
         var node = _nodeCount++;
         if (node == _nodes.Length)
@@ -69,8 +83,8 @@ internal sealed class TsneQuadTree
         double maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
         for (var slot = start; slot < end; slot++)
         {
-            var x = positions[2 * _order[slot]];
-            var y = positions[2 * _order[slot] + 1];
+            var x = _x[slot];
+            var y = _y[slot];
             sumX += x;
             sumY += y;
             minX = Math.Min(minX, x);
@@ -100,7 +114,7 @@ internal sealed class TsneQuadTree
         quadrantStart.Clear();
         for (var slot = start; slot < end; slot++)
         {
-            quadrantStart[Quadrant(positions, _order[slot], midX, midY) + 1]++;
+            quadrantStart[Quadrant(_x[slot], _y[slot], midX, midY) + 1]++;
         }
 
         quadrantStart[0] = start;
@@ -113,11 +127,15 @@ internal sealed class TsneQuadTree
         quadrantStart[..4].CopyTo(fill);
         for (var slot = start; slot < end; slot++)
         {
-            var point = _order[slot];
-            _scratch[fill[Quadrant(positions, point, midX, midY)]++] = point;
+            var target = fill[Quadrant(_x[slot], _y[slot], midX, midY)]++;
+            _scratchOrder[target] = _order[slot];
+            _scratchX[target] = _x[slot];
+            _scratchY[target] = _y[slot];
         }
 
-        Array.Copy(_scratch, start, _order, start, size);
+        Array.Copy(_scratchOrder, start, _order, start, size);
+        Array.Copy(_scratchX, start, _x, start, size);
+        Array.Copy(_scratchY, start, _y, start, size);
         for (var quadrant = 0; quadrant < 4; quadrant++)
         {
             if (quadrantStart[quadrant + 1] > quadrantStart[quadrant])
@@ -129,24 +147,24 @@ internal sealed class TsneQuadTree
                     upper ? midY : cell.MinY,
                     right ? cell.MaxX : midX,
                     upper ? cell.MaxY : midY);
-                BuildNode(positions, quadrantStart[quadrant], quadrantStart[quadrant + 1], child, depth + 1, coincidence);
+                BuildNode(quadrantStart[quadrant], quadrantStart[quadrant + 1], child, depth + 1, coincidence);
             }
         }
 
         _nodes[node].Next = _nodeCount;
     }
 
-    private static int Quadrant(double[] positions, int point, double midX, double midY) =>
-        (positions[2 * point] >= midX ? 1 : 0) | (positions[2 * point + 1] >= midY ? 2 : 0);
+    private static int Quadrant(double x, double y, double midX, double midY) =>
+        (x >= midX ? 1 : 0) | (y >= midY ? 2 : 0);
 
     /// <summary>
-    /// The unnormalised repulsive force on every point, <c>Σ_j q_ij² (y_i − y_j)</c> with
+    /// The unnormalised repulsive force on every point of the last <see cref="Build"/>, <c>Σ_j q_ij² (y_i − y_j)</c> with
     /// <c>q_ij = 1 / (1 + |y_i − y_j|²)</c>, into <paramref name="repulsion"/>, and returns
     /// <c>Z = Σ_i Σ_j q_ij</c>. A node whose width is small against its distance (width² &lt; θ²·d²)
     /// stands in for all its points. Each point writes only its own slots and Z is summed afterwards in
     /// point order, so the result is bit-identical however the threads are scheduled.
     /// </summary>
-    public double Repulsion(double[] positions, double thetaSquared, double[] repulsion, double[] partialZ, CancellationToken cancellationToken)
+    public double Repulsion(double thetaSquared, double[] repulsion, double[] partialZ, CancellationToken cancellationToken)
     {
         var count = _order.Length;
         var slices = (count + PointsPerSlice - 1) / PointsPerSlice;
@@ -156,7 +174,7 @@ internal sealed class TsneQuadTree
             var end = Math.Min(count, (slice + 1) * PointsPerSlice);
             for (var slot = slice * PointsPerSlice; slot < end; slot++)
             {
-                RepulsionOnPoint(positions, _order[slot], thetaSquared, repulsion, partialZ);
+                RepulsionOnPoint(slot, thetaSquared, repulsion, partialZ);
             }
         });
 
@@ -169,18 +187,21 @@ internal sealed class TsneQuadTree
         return z;
     }
 
-    private void RepulsionOnPoint(double[] positions, int point, double thetaSquared, double[] repulsion, double[] partialZ)
+    private void RepulsionOnPoint(int slot, double thetaSquared, double[] repulsion, double[] partialZ)
     {
-        var nodes = _nodes;
+        // The walk only moves forward to indices below _nodeCount, which Build keeps within the array; the
+        // raw reference spares a bounds check per node visit in the hottest loop of t-SNE.
+        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
         var nodeCount = _nodeCount;
-        var x = positions[2 * point];
-        var y = positions[2 * point + 1];
+        var point = _order[slot];
+        var x = _x[slot];
+        var y = _y[slot];
         var ownLeaf = _leafOfPoint[point];
         double forceX = 0, forceY = 0, z = 0;
         var index = 0;
         while (index < nodeCount)
         {
-            ref readonly var node = ref nodes[index];
+            ref readonly var node = ref Unsafe.Add(ref nodes, index);
             var dx = x - node.CentreX;
             var dy = y - node.CentreY;
             var squaredDistance = dx * dx + dy * dy;
