@@ -9,7 +9,7 @@ var benchmarks = new Dictionary<string, (Func<string[], Task<int>> Run, string H
     ["evaluation"] = (EvaluationBenchmark.RunAsync, "[--images N] [--repeat R]   R19/R21 on a val2017-sized evaluation, load vs compute"),
     ["browse"] = (BrowseBenchmark.RunAsync, "[samples=1000000] [annotations-per-sample=10] [kept-database-path]   /samples pages, facets and statistics"),
     ["embeddings"] = (EmbeddingBenchmark.RunAsync, "[--images N] [--rounds R] [--vectors 100000,1000000] [--queries Q] [--only throughput|similarity]   TorchSharp vs ONNX Runtime images/s; R28 scan vs a bare dot scan"),
-    ["reductions"] = (ReductionsBenchmark.RunAsync, "[--sizes 2000,10000,50000] [--images N] [--methods tsne,pca] [--python /usr/bin/python3]   2-D reductions vs scikit-learn: time, trustworthiness, kNN agreement"),
+    ["reductions"] = (ReductionsBenchmark.RunAsync, "[--sizes 2000,10000,50000] [--images N] [--methods tsne,pca] [--sklearn-tsne-max N] [--python /usr/bin/python3]   2-D reductions vs scikit-learn: time, trustworthiness, kNN agreement"),
     ["probe"] = (BrowseBenchmark.ProbeAsync, "<kept-database-path> <sql>   time one query against a kept browse database"),
 };
 
