@@ -110,18 +110,22 @@ internal static class ReductionsBenchmark
             // UMAP has no scikit-learn counterpart: it is set against scikit-learn's t-SNE.
             var baseline = method == "pca" ? "sklearn_pca" : "sklearn_tsne";
             var ran = scores.TryGetProperty(baseline, out var theirs);
-            var theirWall = ran ? reference.GetProperty("seconds").GetProperty(baseline).GetDouble() : double.NaN;
-            var theirCpu = ran ? reference.GetProperty("cpu_seconds").GetProperty(baseline).GetDouble() : double.NaN;
+            var theirWall = ran ? reference.GetProperty("seconds").GetProperty(baseline).GetDouble() : 0.0;
+            var theirCpu = ran ? reference.GetProperty("cpu_seconds").GetProperty(baseline).GetDouble() : 0.0;
+            var wall = ran ? Compare(seconds.Wall, theirWall) : $"{seconds.Wall:F2} / not run | ";
+            var cpu = ran ? Compare(seconds.Cpu, theirCpu) : $"{seconds.Cpu:F2} / not run | ";
             var difference = method == "pca" && reference.GetProperty("pca_max_abs_difference").ValueKind == JsonValueKind.Number
                 ? reference.GetProperty("pca_max_abs_difference").GetDouble().ToString("E1", CultureInfo.InvariantCulture)
                 : "";
             yield return string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {label} | {method} (vs {baseline.Replace("sklearn_", "")}) | {seconds.Wall:F2} / {theirWall:F2} | {seconds.Wall / theirWall:F2} "
-                + $"| {seconds.Cpu:F2} / {theirCpu:F2} | {seconds.Cpu / theirCpu:F2} "
+                $"| {name} | {label} | {method} (vs {baseline.Replace("sklearn_", "")}) | {wall} | {cpu} "
                 + $"| {Score(ours, "trustworthiness")} | {(ran ? Score(theirs, "trustworthiness") : "not run")} | {Score(ours, "knn_agreement")} "
                 + $"| {(ran ? Score(theirs, "knn_agreement") : "not run")} | {difference} |");
         }
     }
+
+    private static string Compare(double ours, double theirs) =>
+        string.Create(CultureInfo.InvariantCulture, $"{ours:F2} / {theirs:F2} | {ours / theirs:F2}");
 
     private static string Score(JsonElement scores, string name) =>
         scores.GetProperty(name).GetDouble().ToString("F4", CultureInfo.InvariantCulture);
