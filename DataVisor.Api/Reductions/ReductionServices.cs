@@ -9,6 +9,7 @@ public static class ReductionServices
     public static IServiceCollection AddReductions(this IServiceCollection services)
     {
         services.AddSingleton<IDimensionReducer, PcaReducer>();
+        services.AddSingleton<IDimensionReducer, TsneReducer>();
         services.AddSingleton<IDimensionReducer, UmapReducer>();
         services.AddSingleton<ReductionPacing>();
         services.AddSingleton<CoordinateStore>();

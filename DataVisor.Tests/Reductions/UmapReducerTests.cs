@@ -178,7 +178,8 @@ public sealed class UmapReducerTests(ITestOutputHelper output)
         canceller.Join();
 
         Assert.True(cancellation.IsCancellationRequested);
-        Assert.True(cancelledAt.Elapsed < TimeSpan.FromSeconds(1), $"stopped {cancelledAt.Elapsed.TotalMilliseconds:F0} ms after the cancel");
+        // An epoch is milliseconds; the bound leaves room for a loaded 2-core test host running other classes.
+        Assert.True(cancelledAt.Elapsed < TimeSpan.FromSeconds(5), $"stopped {cancelledAt.Elapsed.TotalMilliseconds:F0} ms after the cancel");
     }
 
     internal static (VectorSet Vectors, int[] Labels) GaussianClusters(int clusters, int perCluster, int dimension, int seed)
