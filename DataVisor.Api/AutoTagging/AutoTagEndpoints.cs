@@ -55,13 +55,8 @@ public static class AutoTagEndpoints
     }
 
     /// <summary>R34 (dialect B).</summary>
-    internal static Task Progress(string datasetId, HttpContext context, JobRegistry jobs) =>
-        JobProgressStream.StreamAsync(
-            context,
-            datasetId,
-            () => jobs.Progress<AutoTagProgress>(datasetId, AutoTagProgress.JobKind) ?? AutoTagProgress.Idle,
-            progress => progress.IsTerminal,
-            AutoTagProgress.DatasetDeleted);
+    internal static Task Progress(string datasetId, HttpContext context) =>
+        JobProgressStream.StreamAsync<AutoTagProgress>(context, datasetId);
 
     /// <summary>X4.</summary>
     internal static Results<Ok<CancellationRequested>, NotFound<ErrorDetail>, Conflict<ErrorDetail>> Cancel(

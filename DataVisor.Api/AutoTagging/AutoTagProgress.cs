@@ -1,19 +1,20 @@
 using System.Text.Json.Serialization;
+using DataVisor.Api.Jobs;
 
 namespace DataVisor.Api.AutoTagging;
 
 /// <summary>R34's event data (§4.11, messages §6.13).</summary>
-public sealed record AutoTagProgress(string Status, int Processed, int Total, string Message)
+public sealed record AutoTagProgress(string Status, int Processed, int Total, string Message) : IJobProgress<AutoTagProgress>
 {
-    public const string JobKind = "auto-tag";
+    public static string JobKind => "auto-tag";
 
-    public static readonly AutoTagProgress Idle = new("idle", 0, 0, "");
+    public static AutoTagProgress Idle { get; } = new("idle", 0, 0, "");
 
     public static readonly AutoTagProgress Starting = new("running", 0, 0, "Preparing...");
 
     public static readonly AutoTagProgress NoSamples = new("complete", 0, 0, "No samples to tag");
 
-    public static readonly AutoTagProgress DatasetDeleted = new("error", 0, 0, "Dataset deleted");
+    public static AutoTagProgress DatasetDeleted { get; } = new("error", 0, 0, "Dataset deleted");
 
     [JsonIgnore]
     public bool IsTerminal => Status is "complete" or "error";

@@ -90,13 +90,8 @@ public static class EmbeddingEndpoints
     }
 
     /// <summary>R23 (dialect B).</summary>
-    internal static Task Progress(string datasetId, HttpContext context, JobRegistry jobs) =>
-        JobProgressStream.StreamAsync(
-            context,
-            datasetId,
-            () => jobs.Progress<EmbeddingProgress>(datasetId, EmbeddingProgress.JobKind) ?? EmbeddingProgress.Idle,
-            progress => progress.IsTerminal,
-            EmbeddingProgress.DatasetDeleted);
+    internal static Task Progress(string datasetId, HttpContext context) =>
+        JobProgressStream.StreamAsync<EmbeddingProgress>(context, datasetId);
 
     /// <summary>R24: never 404; an unknown dataset simply has no embeddings.</summary>
     internal static Ok<EmbeddingStatus> Status(string datasetId, EmbeddingStore store)

@@ -1,15 +1,16 @@
 using System.Text.Json.Serialization;
+using DataVisor.Api.Jobs;
 
 namespace DataVisor.Api.EmbeddingJobs;
 
 /// <summary>R23's event data.</summary>
-public sealed record EmbeddingProgress(string Status, int Processed, int Total, string Message)
+public sealed record EmbeddingProgress(string Status, int Processed, int Total, string Message) : IJobProgress<EmbeddingProgress>
 {
-    public const string JobKind = "embedding-generation";
+    public static string JobKind => "embedding-generation";
 
-    public static readonly EmbeddingProgress Idle = new("idle", 0, 0, "");
+    public static EmbeddingProgress Idle { get; } = new("idle", 0, 0, "");
 
-    public static readonly EmbeddingProgress DatasetDeleted = new("error", 0, 0, "Dataset deleted");
+    public static EmbeddingProgress DatasetDeleted { get; } = new("error", 0, 0, "Dataset deleted");
 
     [JsonIgnore]
     public bool IsTerminal => Status is "complete" or "error";

@@ -17,15 +17,9 @@ public static class JobProgressStream
     private static readonly TimeSpan Cadence = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(15);
 
-    /// <param name="current">The state to send now (the idle payload when no job ran).</param>
-    /// <param name="isTerminal">True for <c>complete</c> and <c>error</c> states.</param>
-    /// <param name="deleted">The final event for a deleted dataset.</param>
-    public static async Task StreamAsync<TProgress>(
-        HttpContext context,
-        string datasetId,
-        Func<TProgress> current,
-        Func<TProgress, bool> isTerminal,
-        TProgress deleted)
+    /// <summary>The progress route of every job kind: the dataset's latest <typeparamref name="TProgress"/>.</summary>
+    public static async Task StreamAsync<TProgress>(HttpContext context, string datasetId)
+        where TProgress : class, IJobProgress<TProgress>
     {
         var services = context.RequestServices;
         var registry = services.GetRequiredService<JobRegistry>();
@@ -49,13 +43,13 @@ public static class JobProgressStream
             {
                 if (deletedToken.IsCancellationRequested)
                 {
-                    await stream.WriteProgressEventAsync(deleted, cancellationToken);
+                    await stream.WriteProgressEventAsync(TProgress.DatasetDeleted, cancellationToken);
                     return;
                 }
 
-                var state = current();
+                var state = registry.Progress<TProgress>(datasetId, TProgress.JobKind) ?? TProgress.Idle;
                 await stream.WriteProgressEventAsync(state, cancellationToken);
-                if (isTerminal(state))
+                if (state.IsTerminal)
                 {
                     return;
                 }

@@ -66,13 +66,8 @@ public static class NearDuplicateEndpoints
     }
 
     /// <summary>R30 (dialect B).</summary>
-    internal static Task Progress(string datasetId, HttpContext context, JobRegistry jobs) =>
-        JobProgressStream.StreamAsync(
-            context,
-            datasetId,
-            () => jobs.Progress<NearDuplicateProgress>(datasetId, NearDuplicateProgress.JobKind) ?? NearDuplicateProgress.Idle,
-            progress => progress.IsTerminal,
-            NearDuplicateProgress.DatasetDeleted);
+    internal static Task Progress(string datasetId, HttpContext context) =>
+        JobProgressStream.StreamAsync<NearDuplicateProgress>(context, datasetId);
 
     /// <summary>R31: the latest completed detection; an unknown dataset simply has none.</summary>
     internal static Results<Ok<NearDuplicateReport>, NotFound<ErrorDetail>> Results(string datasetId, NearDuplicateResults results)

@@ -1,19 +1,20 @@
 using System.Text.Json.Serialization;
+using DataVisor.Api.Jobs;
 
 namespace DataVisor.Api.NearDuplicates;
 
 /// <summary>R30's event data (§4.10, messages §6.11).</summary>
-public sealed record NearDuplicateProgress(string Status, double Progress, int Scanned, int Total, int GroupsFound, string Message)
+public sealed record NearDuplicateProgress(string Status, double Progress, int Scanned, int Total, int GroupsFound, string Message) : IJobProgress<NearDuplicateProgress>
 {
-    public const string JobKind = "near-duplicate-detection";
+    public static string JobKind => "near-duplicate-detection";
 
-    public static readonly NearDuplicateProgress Idle = new("idle", 0, 0, 0, 0, "Not started");
+    public static NearDuplicateProgress Idle { get; } = new("idle", 0, 0, 0, 0, "Not started");
 
     public static readonly NearDuplicateProgress Preparing = new("scanning", 0, 0, 0, 0, "Preparing...");
 
     public static readonly NearDuplicateProgress Failed = new("error", 0, 0, 0, 0, "Detection failed -- check server logs");
 
-    public static readonly NearDuplicateProgress DatasetDeleted = new("error", 0, 0, 0, 0, "Dataset deleted");
+    public static NearDuplicateProgress DatasetDeleted { get; } = new("error", 0, 0, 0, 0, "Dataset deleted");
 
     public static readonly NearDuplicateProgress NoEmbeddings = new("complete", 1, 0, 0, 0, "No embeddings found");
 

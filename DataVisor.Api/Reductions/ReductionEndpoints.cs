@@ -88,13 +88,8 @@ public static class ReductionEndpoints
     }
 
     /// <summary>R26 (dialect B).</summary>
-    internal static Task Progress(string datasetId, HttpContext context, JobRegistry jobs) =>
-        JobProgressStream.StreamAsync(
-            context,
-            datasetId,
-            () => jobs.Progress<ReductionProgress>(datasetId, ReductionProgress.JobKind) ?? ReductionProgress.Idle,
-            progress => progress.IsTerminal,
-            ReductionProgress.DatasetDeleted);
+    internal static Task Progress(string datasetId, HttpContext context) =>
+        JobProgressStream.StreamAsync<ReductionProgress>(context, datasetId);
 
     /// <summary>R27: never 404; an unknown or unreduced dataset has no coordinates.</summary>
     internal static Ok<List<EmbeddingCoordinate>> Coordinates(string datasetId, CoordinateStore coordinates) =>

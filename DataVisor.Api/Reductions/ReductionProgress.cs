@@ -1,13 +1,14 @@
 using System.Text.Json.Serialization;
+using DataVisor.Api.Jobs;
 
 namespace DataVisor.Api.Reductions;
 
 /// <summary>R26's event data (§4.9, messages §6.10).</summary>
-public sealed record ReductionProgress(string Status, string Message)
+public sealed record ReductionProgress(string Status, string Message) : IJobProgress<ReductionProgress>
 {
-    public const string JobKind = "reduction";
+    public static string JobKind => "reduction";
 
-    public static readonly ReductionProgress Idle = new("idle", "");
+    public static ReductionProgress Idle { get; } = new("idle", "");
 
     public static readonly ReductionProgress Loading = new("running", "Loading embeddings from database");
 
@@ -15,7 +16,7 @@ public sealed record ReductionProgress(string Status, string Message)
 
     public static readonly ReductionProgress Cancelled = new("error", "Cancelled");
 
-    public static readonly ReductionProgress DatasetDeleted = new("error", "Dataset deleted");
+    public static ReductionProgress DatasetDeleted { get; } = new("error", "Dataset deleted");
 
     /// <summary>A generation replaced the vectors mid-run: the layout belongs to vectors that no longer exist.</summary>
     public static readonly ReductionProgress EmbeddingsChanged = new("error", "Embeddings changed while reducing. Run the reduction again.");
