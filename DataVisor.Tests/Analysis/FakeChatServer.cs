@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using DataVisor.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace DataVisor.Tests.Analysis;
 
@@ -16,16 +11,19 @@ namespace DataVisor.Tests.Analysis;
 /// </summary>
 public sealed class FakeChatServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentQueue<string> _requests = new();
     private readonly ConcurrentQueue<string> _authorizations = new();
     private readonly List<Func<HttpContext, Task>> _replies = [];
     private int _calls;
 
-    private FakeChatServer(WebApplication app) => _app = app;
+    private FakeOpenAiEndpoint? _endpoint;
+
+    private FakeChatServer()
+    {
+    }
 
     /// <summary>The base URL as DATAVISOR_AGENT_BASE_URL takes it (the client appends chat/completions).</summary>
-    public string BaseUrl { get; private set; } = "";
+    public string BaseUrl => _endpoint!.BaseUrl;
 
     public IReadOnlyList<string> Requests => [.. _requests];
 
@@ -34,15 +32,8 @@ public sealed class FakeChatServer : IAsyncDisposable
 
     public static async Task<FakeChatServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new FakeChatServer(app);
-        app.MapPost("/v1/chat/completions", server.HandleAsync);
-        app.MapPost("/chat/completions", server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUrl = address.TrimEnd('/') + "/v1";
+        var server = new FakeChatServer();
+        server._endpoint = await FakeOpenAiEndpoint.StartAsync(server.HandleAsync);
         return server;
     }
 
@@ -53,21 +44,10 @@ public sealed class FakeChatServer : IAsyncDisposable
     }
 
     /// <summary>A completion whose message content is <paramref name="content"/>.</summary>
-    public FakeChatServer ReplyWith(string content) => Reply(context => context.Response.WriteAsJsonAsync(new
-    {
-        id = "chatcmpl-fake",
-        @object = "chat.completion",
-        created = 1_700_000_000,
-        model = "fake-model",
-        choices = new[] { new { index = 0, message = new { role = "assistant", content }, finish_reason = "stop" } },
-        usage = new { prompt_tokens = 10, completion_tokens = 10, total_tokens = 20 },
-    }));
+    public FakeChatServer ReplyWith(string content) => Reply(context => FakeOpenAiEndpoint.WriteCompletionAsync(context, content));
 
-    public FakeChatServer ReplyStatus(int status) => Reply(async context =>
-    {
-        context.Response.StatusCode = status;
-        await context.Response.WriteAsJsonAsync(new { error = new { message = "Incorrect API key provided", type = "invalid_request_error", code = "invalid_api_key" } });
-    });
+    public FakeChatServer ReplyStatus(int status) => Reply(context =>
+        FakeOpenAiEndpoint.WriteErrorAsync(context, status, "Incorrect API key provided", "invalid_request_error", "invalid_api_key"));
 
     /// <summary>Answers only when the client gives up (the API's timeout), or after a minute.</summary>
     public FakeChatServer ReplyNever() => Reply(async context =>
@@ -97,9 +77,5 @@ public sealed class FakeChatServer : IAsyncDisposable
         return document.RootElement.Clone();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _endpoint?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -1,13 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using DataVisor.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SkiaSharp;
 
 namespace DataVisor.Tests.AutoTagging;
@@ -19,11 +13,13 @@ namespace DataVisor.Tests.AutoTagging;
 /// </summary>
 internal sealed class FakeVisionModel : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private FakeOpenAiEndpoint? _endpoint;
 
-    private FakeVisionModel(WebApplication app) => _app = app;
+    private FakeVisionModel()
+    {
+    }
 
-    public required string BaseUrl { get; init; }
+    public string BaseUrl => _endpoint!.BaseUrl;
 
     /// <summary>Answer per dimension (setting, weather, density), sent verbatim.</summary>
     public Dictionary<string, string> Answers { get; } = new(StringComparer.Ordinal);
@@ -36,15 +32,8 @@ internal sealed class FakeVisionModel : IAsyncDisposable
 
     public static async Task<FakeVisionModel> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        FakeVisionModel? model = null;
-        app.MapPost("/v1/chat/completions", (Delegate)(async (HttpContext context) => await model!.AnswerAsync(context)));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        model = new FakeVisionModel(app) { BaseUrl = $"{address}/v1" };
+        var model = new FakeVisionModel();
+        model._endpoint = await FakeOpenAiEndpoint.StartAsync(model.AnswerAsync);
         return model;
     }
 
@@ -66,20 +55,11 @@ internal sealed class FakeVisionModel : IAsyncDisposable
 
         if (meanLuma < FailBelowMeanLuma)
         {
-            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            await context.Response.WriteAsJsonAsync(new { error = new { message = "model crashed", type = "server_error" } });
+            await FakeOpenAiEndpoint.WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "model crashed", "server_error");
             return;
         }
 
-        await context.Response.WriteAsJsonAsync(new
-        {
-            id = "chatcmpl-fake",
-            @object = "chat.completion",
-            created = 1_700_000_000,
-            model = "fake-vlm",
-            choices = new[] { new { index = 0, message = new { role = "assistant", content = Answers.GetValueOrDefault(dimension, "") }, finish_reason = "stop" } },
-            usage = new { prompt_tokens = 10, completion_tokens = 1, total_tokens = 11 },
-        });
+        await FakeOpenAiEndpoint.WriteCompletionAsync(context, Answers.GetValueOrDefault(dimension, ""));
     }
 
     private static double MeanLuma(SKBitmap image)
@@ -97,9 +77,5 @@ internal sealed class FakeVisionModel : IAsyncDisposable
         return sum / (image.Width * image.Height);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _endpoint?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
