@@ -68,12 +68,7 @@ public sealed record AnalyzeRequest(string Source, double IouThreshold, double C
             return parsed;
         }
 
-        var below = parsed < min;
-        var bound = (below ? min : max).ToString("R", CultureInfo.InvariantCulture);
-        bound = bound.Contains('.', StringComparison.Ordinal) ? bound : bound + ".0";
-        issues.Add(new ValidationIssue(below ? "greater_than_equal" : "less_than_equal", ["body", name],
-            $"Input should be {(below ? "greater than or equal to" : "less than or equal to")} {bound}", value,
-            new Dictionary<string, string> { [below ? "ge" : "le"] = bound }));
+        issues.Add(ValidationErrors.FloatOutOfRange("body", name, parsed, min, max, value));
         return fallback;
     }
 }

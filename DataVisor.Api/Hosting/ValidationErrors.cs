@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -39,6 +40,20 @@ public static class ValidationErrors
 
     public static ValidationIssue FloatParsing(string location, string field, JsonElement value) =>
         new("float_parsing", [location, field], "Input should be a valid number, unable to parse string as a number", value);
+
+    /// <summary>
+    /// A number outside [<paramref name="min"/>, <paramref name="max"/>] (<c>greater_than_equal</c> or
+    /// <c>less_than_equal</c>); the bound is written as pydantic writes a float, always with a decimal point.
+    /// </summary>
+    public static ValidationIssue FloatOutOfRange(string location, string field, double parsed, double min, double max, object? input)
+    {
+        var below = parsed < min;
+        var bound = (below ? min : max).ToString("R", CultureInfo.InvariantCulture);
+        bound = bound.Contains('.', StringComparison.Ordinal) ? bound : bound + ".0";
+        return new ValidationIssue(below ? "greater_than_equal" : "less_than_equal", [location, field],
+            $"Input should be {(below ? "greater than or equal to" : "less than or equal to")} {bound}", input,
+            new Dictionary<string, string> { [below ? "ge" : "le"] = bound });
+    }
 
     public static ValidationIssue ListType(string location, string field, JsonElement value) =>
         new("list_type", [location, field], "Input should be a valid list", value);

@@ -99,12 +99,7 @@ public sealed class QueryValues
 
         if (parsed < min || parsed > max)
         {
-            var below = parsed < min;
-            var bound = (below ? min : max).ToString("R", CultureInfo.InvariantCulture);
-            bound = bound.Contains('.', StringComparison.Ordinal) ? bound : bound + ".0";
-            _issues.Add(new ValidationIssue(below ? "greater_than_equal" : "less_than_equal", ["query", name],
-                $"Input should be {(below ? "greater than or equal to" : "less than or equal to")} {bound}", value,
-                new Dictionary<string, string> { [below ? "ge" : "le"] = bound }));
+            _issues.Add(ValidationErrors.FloatOutOfRange("query", name, parsed, min, max, value));
             return defaultValue;
         }
 
