@@ -102,8 +102,7 @@ public static class AnalysisInputBuilder
         if (!isClassification)
         {
             // The PR-curve AP at the requested IoU (§6.4), the per-class AP the frontend plots next to the matrix.
-            var evaluation = DetectionEvaluator.Evaluate(samples, request.IouThreshold, request.ConfThreshold);
-            foreach (var curve in evaluation.PrCurves.Skip(1))
+            foreach (var curve in DetectionEvaluator.PrCurves(samples, request.IouThreshold, request.ConfThreshold).Skip(1))
             {
                 ap[curve.ClassName] = curve.Ap;
             }

@@ -13,21 +13,10 @@ public static class DetectionEvaluator
 
     public static DetectionEvaluation Evaluate(IReadOnlyList<EvaluationSample> samples, double iouThreshold, double confThreshold)
     {
-        var classes = samples
-            .SelectMany(s => s.GroundTruth.Concat(s.Predictions))
-            .Select(a => a.CategoryName)
-            .Distinct(StringComparer.Ordinal)
-            .Order(OrdinalText.Comparer)
-            .ToArray();
+        var (classes, classIndex) = Classes(samples);
         if (classes.Length == 0)
         {
             return new DetectionEvaluation("detection", [], new ApMetrics(0, 0, 0), [], [], [], iouThreshold, confThreshold);
-        }
-
-        var classIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < classes.Length; i++)
-        {
-            classIndex[classes[i]] = i;
         }
 
         var matrix = ConfusionMatrix(samples, classIndex, iouThreshold, confThreshold);
@@ -43,6 +32,34 @@ public static class DetectionEvaluator
         return new DetectionEvaluation(
             "detection", curves, new ApMetrics(map.Map50, map.Map75, map.Map50To95), perClass, matrix, [.. classes, Background],
             iouThreshold, confThreshold);
+    }
+
+    /// <summary>
+    /// Only the §6.4 PR curves (the "all" curve first, then one per class), for callers that need the
+    /// per-class AP at one IoU without the ten-threshold COCO mAP, which costs several times more.
+    /// </summary>
+    public static IReadOnlyList<PrCurve> PrCurves(IReadOnlyList<EvaluationSample> samples, double iouThreshold, double confThreshold)
+    {
+        var (classes, classIndex) = Classes(samples);
+        return classes.Length == 0 ? [] : PrCurves(samples, classes, classIndex, iouThreshold, confThreshold).Curves;
+    }
+
+    /// <summary>Every class seen in GT or predictions, in ordinal order, and its index.</summary>
+    private static (string[] Classes, Dictionary<string, int> Index) Classes(IReadOnlyList<EvaluationSample> samples)
+    {
+        var classes = samples
+            .SelectMany(s => s.GroundTruth.Concat(s.Predictions))
+            .Select(a => a.CategoryName)
+            .Distinct(StringComparer.Ordinal)
+            .Order(OrdinalText.Comparer)
+            .ToArray();
+        var classIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < classes.Length; i++)
+        {
+            classIndex[classes[i]] = i;
+        }
+
+        return (classes, classIndex);
     }
 
     /// <summary>§6.2 and §6.3: rows actual, columns predicted, index N = background.</summary>

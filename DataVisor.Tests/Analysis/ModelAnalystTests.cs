@@ -30,13 +30,18 @@ public sealed class ModelAnalystTests : IAsyncLifetime
     }
 
     /// <summary>The small COCO dataset with run <c>r</c> (1 TP, 1 label error, 2 hard FPs, 1 FN), on an API with these settings.</summary>
-    private async Task<string> DatasetAsync(string agentModel = "openai:fake-model", string? apiKey = "test-key", string? geminiKey = null)
+    /// <remarks>
+    /// The timeout is generous except where a test waits for it: the first call JITs the OpenAI client,
+    /// which took over a second on a loaded 2-core machine and turned a valid answer into a 502.
+    /// </remarks>
+    private async Task<string> DatasetAsync(
+        string agentModel = "openai:fake-model", string? apiKey = "test-key", string? geminiKey = null, int timeoutSeconds = 30)
     {
         _bed = new EditingTestBed(new Dictionary<string, string?>
         {
             ["DATAVISOR_AGENT_MODEL"] = agentModel,
             ["DATAVISOR_AGENT_BASE_URL"] = _server.BaseUrl,
-            ["DATAVISOR_AGENT_TIMEOUT_SECONDS"] = "1",
+            ["DATAVISOR_AGENT_TIMEOUT_SECONDS"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["OPENAI_API_KEY"] = apiKey ?? "",
             ["GEMINI_API_KEY"] = geminiKey ?? "",
         });
@@ -124,7 +129,7 @@ public sealed class ModelAnalystTests : IAsyncLifetime
     public async Task SlowModel_TimesOutWith502()
     {
         _server.ReplyNever();
-        var datasetId = await DatasetAsync();
+        var datasetId = await DatasetAsync(timeoutSeconds: 1);
 
         var answer = await AnalyseAsync(datasetId);
 
