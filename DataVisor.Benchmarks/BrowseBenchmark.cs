@@ -166,7 +166,8 @@ public static class BrowseBenchmark
 
     private static void Measure(DuckDbDatabase database)
     {
-        var catalog = new SampleCatalog(database);
+        var cache = new BrowseCache(NullLogger<BrowseCache>.Instance);
+        var catalog = new SampleCatalog(database, cache);
         var statistics = new StatisticsReader(database);
         var filters = new (string Name, SampleFilter Filter)[]
         {
@@ -181,6 +182,11 @@ public static class BrowseBenchmark
         const int limit = 50;
 
         Calibrate(database);
+        // Cold costs: the first request after start (or after an ingest) builds the snapshot, the first
+        // tag filter after a tag write reloads the tag part, the first filter on a category loads it.
+        Console.WriteLine($"cold: snapshot build {Once(() => catalog.List(Filter(), SampleOrder.For("id", "asc"), 0, limit)):F0} ms, "
+            + $"tag part {Once(() => catalog.List(Filter(tags: ["reviewed"]), SampleOrder.For("id", "asc"), 0, limit)):F0} ms, "
+            + $"one category {Once(() => catalog.List(Filter(category: "class_07"), SampleOrder.For("id", "asc"), 0, limit)):F0} ms");
         Console.WriteLine();
         Console.WriteLine("| filter | matches | page | p50 ms (worst sort) | p95 ms (worst sort) | worst sort+dir |");
         Console.WriteLine("|---|---:|---|---:|---:|---|");
@@ -221,6 +227,7 @@ public static class BrowseBenchmark
         var pageIds = catalog.List(Filter(), SampleOrder.For("file_name", "asc"), 500_000, 50).Items.Select(i => i.Id).ToList();
         Report("R12 batch-annotations, 50 samples", Time(() => annotations.ForSamples(DatasetId, pageIds, [])));
         Report("R13 annotations of one sample", Time(() => annotations.ForSample(DatasetId, pageIds[0], [])));
+        Console.WriteLine($"browse cache: {cache.CachedBytes / 1_000_000.0:F1} MB managed (snapshot + tag part + categories loaded so far)");
         Calibrate(database);
     }
 
@@ -249,6 +256,13 @@ public static class BrowseBenchmark
 
     private static SampleFilter Filter(string? category = null, string? split = null, string? search = null, List<string>? tags = null) =>
         new(DatasetId, category, split, search, tags ?? [], []);
+
+    private static double Once(Action action)
+    {
+        var clock = Stopwatch.StartNew();
+        action();
+        return clock.Elapsed.TotalMilliseconds;
+    }
 
     private static List<double> Time(Action action, int repetitions = Repetitions)
     {

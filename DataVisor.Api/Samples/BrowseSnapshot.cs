@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+
+namespace DataVisor.Api.Samples;
+
+/// <summary>Which derived parts of a dataset's browse snapshot a committed write changed.</summary>
+[Flags]
+public enum BrowseParts
+{
+    /// <summary><c>samples.tags</c> of any sample.</summary>
+    Tags = 1,
+
+    /// <summary>Any annotation's existence, sample or <c>category_name</c>.</summary>
+    Categories = 2,
+
+    All = Tags | Categories,
+}
+
+/// <summary>What identifies one ingest of a dataset id: a delete and re-ingest under the same id changes it.</summary>
+public sealed record DatasetStamp(DateTime CreatedAt, long ImageCount);
+
+/// <summary>
+/// One dataset's listing orders held in memory (issue 3). A sample's ordinal is <c>rank_id - 1</c>, its
+/// position in ordinal id order. Each sort key has a permutation from rank − 1 to ordinal, read forwards
+/// or backwards (split descending has its own, null splits last in both directions). Ranks, split and
+/// the ordinals never change after ingest, so this base part lives until the dataset's
+/// <see cref="DatasetStamp"/> changes; the tag and category memberships, which writes change, are
+/// separate parts with their own generations (see <see cref="BrowseCache"/>).
+/// </summary>
+public sealed class BrowseSnapshot
+{
+    public required DatasetStamp Stamp { get; init; }
+
+    public required int Count { get; init; }
+
+    public required int[] ByFileName { get; init; }
+
+    public required int[] ByWidth { get; init; }
+
+    public required int[] ByHeight { get; init; }
+
+    public required int[] BySplit { get; init; }
+
+    public required int[] BySplitDescending { get; init; }
+
+    /// <summary>Per ordinal: 0 for no split, else 1 + the index in <see cref="SplitNames"/>.</summary>
+    public required byte[] SplitCodes { get; init; }
+
+    /// <summary>Non-null split names in ordinal order, with their sample counts.</summary>
+    public required IReadOnlyList<(string Name, long Count)> SplitNames { get; init; }
+
+    /// <summary>Replaced whole when stale; null until first needed.</summary>
+    internal volatile TagMembership? Tags;
+
+    internal volatile CategoryMembership? Categories;
+
+    /// <summary>Managed bytes held by the base part, for the cache bound and the benchmark.</summary>
+    public long BaseBytes => Count * (5L * sizeof(int) + 1);
+
+    /// <summary>The permutation a listing order walks, and whether it walks it backwards; null means ordinals in order.</summary>
+    public (int[]? Permutation, bool Backwards) Walk(SampleOrder order) => order.Key switch
+    {
+        SortKey.FileName => (ByFileName, order.Descending),
+        SortKey.Width => (ByWidth, order.Descending),
+        SortKey.Height => (ByHeight, order.Descending),
+        SortKey.Split => (order.Descending ? BySplitDescending : BySplit, false),
+        _ => (null, order.Descending),
+    };
+
+    /// <summary>The code <see cref="SplitCodes"/> uses for a split name; null when no sample has it.</summary>
+    public byte? SplitCode(string name)
+    {
+        for (var i = 0; i < SplitNames.Count; i++)
+        {
+            if (string.Equals(SplitNames[i].Name, name, StringComparison.Ordinal))
+            {
+                return (byte)(i + 1);
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>Every tag's samples as ordinals, tags in ordinal order of name (as DuckDB sorted them).</summary>
+internal sealed record TagMembership(long Generation, IReadOnlyList<(string Tag, int[] Ordinals)> InNameOrder)
+{
+    private readonly Dictionary<string, int[]> _byTag = InNameOrder.ToDictionary(t => t.Tag, t => t.Ordinals, StringComparer.Ordinal);
+
+    public int[] Of(string tag) => _byTag.GetValueOrDefault(tag) ?? [];
+
+    public long Bytes => InNameOrder.Sum(t => (long)t.Ordinals.Length * sizeof(int));
+}
+
+/// <summary>Category → ordinals of samples with ≥1 annotation of it, loaded one category at a time when first filtered on.</summary>
+internal sealed record CategoryMembership(long Generation)
+{
+    public ConcurrentDictionary<string, int[]> Loaded { get; } = new(StringComparer.Ordinal);
+}
