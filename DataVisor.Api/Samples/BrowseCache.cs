@@ -18,7 +18,7 @@ namespace DataVisor.Api.Samples;
 /// </remarks>
 public sealed partial class BrowseCache(ILogger<BrowseCache> logger)
 {
-    /// <summary>About 21 bytes per sample for the base part, so ~85 MB plus memberships at this bound.</summary>
+    /// <summary>The base part costs ~60 bytes per sample with short ids and file names (measured in docs/PERFORMANCE.md).</summary>
     public const long MaxCachedSamples = 4_000_000;
 
     private sealed class Generations
@@ -87,7 +87,7 @@ public sealed partial class BrowseCache(ILogger<BrowseCache> logger)
     }
 
     /// <summary>The snapshot's tag memberships, reloaded when a tag write committed since they were read.</summary>
-    internal TagMembership Tags(DuckDBConnection connection, string datasetId, BrowseSnapshot snapshot)
+    public TagMembership Tags(DuckDBConnection connection, string datasetId, BrowseSnapshot snapshot)
     {
         var generation = Volatile.Read(ref _generations.GetOrAdd(datasetId, _ => new Generations()).Tags);
         if (snapshot.Tags is { } tags && tags.Generation == generation)
@@ -102,7 +102,7 @@ public sealed partial class BrowseCache(ILogger<BrowseCache> logger)
                 return loaded;
             }
 
-            var fresh = new TagMembership(generation, BrowseSnapshotLoader.LoadTags(connection, datasetId));
+            var fresh = BrowseSnapshotLoader.LoadTags(connection, datasetId, generation, snapshot.Count);
             snapshot.Tags = fresh;
             return fresh;
         }

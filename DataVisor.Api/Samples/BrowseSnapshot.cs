@@ -19,18 +19,28 @@ public enum BrowseParts
 public sealed record DatasetStamp(DateTime CreatedAt, long ImageCount);
 
 /// <summary>
-/// One dataset's listing orders held in memory (issue 3). A sample's ordinal is <c>rank_id - 1</c>, its
+/// One dataset's listing held in memory (issue 3). A sample's ordinal is <c>rank_id - 1</c>, its
 /// position in ordinal id order. Each sort key has a permutation from rank − 1 to ordinal, read forwards
-/// or backwards (split descending has its own, null splits last in both directions). Ranks, split and
-/// the ordinals never change after ingest, so this base part lives until the dataset's
-/// <see cref="DatasetStamp"/> changes; the tag and category memberships, which writes change, are
-/// separate parts with their own generations (see <see cref="BrowseCache"/>).
+/// or backwards (split descending has its own, null splits last in both directions). The page's rows are
+/// rendered from here too: DuckDB has no index to fetch 50 scattered rows of a million by key, and every
+/// way of asking it (IN list, OR, UNION ALL of point queries) scanned the dataset (80–160 ms measured).
+/// Ids, file names, sizes, ranks and split never change after ingest, so this base part lives until the
+/// dataset's <see cref="DatasetStamp"/> changes; the tag and category memberships, which writes change,
+/// are separate parts with their own generations (see <see cref="BrowseCache"/>).
 /// </summary>
 public sealed class BrowseSnapshot
 {
     public required DatasetStamp Stamp { get; init; }
 
     public required int Count { get; init; }
+
+    public required Utf8Column Ids { get; init; }
+
+    public required Utf8Column FileNames { get; init; }
+
+    public required int[] Widths { get; init; }
+
+    public required int[] Heights { get; init; }
 
     public required int[] ByFileName { get; init; }
 
@@ -53,8 +63,19 @@ public sealed class BrowseSnapshot
 
     internal volatile CategoryMembership? Categories;
 
-    /// <summary>Managed bytes held by the base part, for the cache bound and the benchmark.</summary>
-    public long BaseBytes => Count * (5L * sizeof(int) + 1);
+    /// <summary>Managed bytes held by the base part, for the benchmark's memory figure.</summary>
+    public long BaseBytes => Count * (7L * sizeof(int) + 1) + Ids.Bytes + FileNames.Bytes;
+
+    /// <summary>The sample at <paramref name="ordinal"/> as R8 lists it.</summary>
+    public Sample Sample(string datasetId, int ordinal, TagMembership tags) => new(
+        Id: Ids[ordinal],
+        DatasetId: datasetId,
+        FileName: FileNames[ordinal],
+        Width: Widths[ordinal],
+        Height: Heights[ordinal],
+        ThumbnailPath: null,
+        Split: SplitCodes[ordinal] == 0 ? null : SplitNames[SplitCodes[ordinal] - 1].Name,
+        Tags: tags.OfSample(ordinal));
 
     /// <summary>The permutation a listing order walks, and whether it walks it backwards; null means ordinals in order.</summary>
     public (int[]? Permutation, bool Backwards) Walk(SampleOrder order) => order.Key switch
@@ -81,14 +102,42 @@ public sealed class BrowseSnapshot
     }
 }
 
-/// <summary>Every tag's samples as ordinals, tags in ordinal order of name (as DuckDB sorted them).</summary>
-internal sealed record TagMembership(long Generation, IReadOnlyList<(string Tag, int[] Ordinals)> InNameOrder)
+/// <summary>Strings stored as UTF-8 in one array (a million .NET strings would cost ~3x the memory), indexed by ordinal.</summary>
+public sealed class Utf8Column(byte[] bytes, int[] starts, int[] lengths)
 {
-    private readonly Dictionary<string, int[]> _byTag = InNameOrder.ToDictionary(t => t.Tag, t => t.Ordinals, StringComparer.Ordinal);
+    public string this[int ordinal] => System.Text.Encoding.UTF8.GetString(bytes, starts[ordinal], lengths[ordinal]);
+
+    public long Bytes => bytes.Length + (starts.Length + lengths.Length) * (long)sizeof(int);
+}
+
+/// <summary>
+/// Every tag's samples as ordinals (tags in ordinal order of name, as DuckDB sorted them), and every
+/// sample's tags in stored order (§2.5) as indexes into that list: <c>SampleTags[SampleStarts[o] …
+/// SampleStarts[o + 1]]</c>.
+/// </summary>
+public sealed class TagMembership(long generation, IReadOnlyList<(string Tag, int[] Ordinals)> inNameOrder, int[] sampleStarts, int[] sampleTags)
+{
+    private readonly Dictionary<string, int[]> _byTag = inNameOrder.ToDictionary(t => t.Tag, t => t.Ordinals, StringComparer.Ordinal);
+
+    public long Generation => generation;
+
+    public IReadOnlyList<(string Tag, int[] Ordinals)> InNameOrder => inNameOrder;
 
     public int[] Of(string tag) => _byTag.GetValueOrDefault(tag) ?? [];
 
-    public long Bytes => InNameOrder.Sum(t => (long)t.Ordinals.Length * sizeof(int));
+    public IReadOnlyList<string> OfSample(int ordinal)
+    {
+        var (start, end) = (sampleStarts[ordinal], sampleStarts[ordinal + 1]);
+        var tags = new string[end - start];
+        for (var i = start; i < end; i++)
+        {
+            tags[i - start] = inNameOrder[sampleTags[i]].Tag;
+        }
+
+        return tags;
+    }
+
+    public long Bytes => (sampleStarts.Length + 2L * sampleTags.Length) * sizeof(int);
 }
 
 /// <summary>Category → ordinals of samples with ≥1 annotation of it, loaded one category at a time when first filtered on.</summary>

@@ -30,10 +30,14 @@ internal static class BrowseSnapshotLoader
         }
 
         int[] byFileName = new int[count], byWidth = new int[count], byHeight = new int[count], bySplit = new int[count], bySplitDescending = new int[count];
+        int[] widths = new int[count], heights = new int[count];
+        var ids = new Utf8ColumnBuilder(count);
+        var fileNames = new Utf8ColumnBuilder(count);
         var seen = 0;
+        // No ORDER BY: sorting a million rows with their strings costs more than placing them by rank here.
         using (var command = connection.Prepare(
                    """
-                   SELECT rank_id, rank_file_name, rank_width, rank_height, rank_split, rank_split_desc
+                   SELECT rank_id, rank_file_name, rank_width, rank_height, rank_split, rank_split_desc, id, file_name, width, height
                    FROM samples WHERE dataset_id = $dataset_id
                    """,
                    ("dataset_id", datasetId)))
@@ -47,6 +51,10 @@ internal static class BrowseSnapshotLoader
                 byHeight[Index(reader, 3, count, datasetId)] = ordinal;
                 bySplit[Index(reader, 4, count, datasetId)] = ordinal;
                 bySplitDescending[Index(reader, 5, count, datasetId)] = ordinal;
+                ids.Add(ordinal, reader.GetString(6));
+                fileNames.Add(ordinal, reader.GetString(7));
+                widths[ordinal] = reader.GetInt32(8);
+                heights[ordinal] = reader.GetInt32(9);
                 seen++;
             }
         }
@@ -73,6 +81,10 @@ internal static class BrowseSnapshotLoader
         {
             Stamp = stamp,
             Count = count,
+            Ids = ids.Build(),
+            FileNames = fileNames.Build(),
+            Widths = widths,
+            Heights = heights,
             ByFileName = byFileName,
             ByWidth = byWidth,
             ByHeight = byHeight,
@@ -83,24 +95,64 @@ internal static class BrowseSnapshotLoader
         };
     }
 
-    /// <summary>One row per distinct tag: aggregating in DuckDB keeps the reader from materialising a string per membership.</summary>
-    public static List<(string Tag, int[] Ordinals)> LoadTags(DuckDBConnection connection, string datasetId)
+    /// <summary>
+    /// One row per distinct tag with its (rank, position in the sample's list) pairs packed into one
+    /// BIGINT: aggregating in DuckDB keeps the reader from materialising a string per membership, and the
+    /// positions rebuild every sample's list in its stored order.
+    /// </summary>
+    public static TagMembership LoadTags(DuckDBConnection connection, string datasetId, long generation, int count)
     {
         using var command = connection.Prepare(
-            """
-            SELECT tag, list(rank_id) FROM (SELECT unnest(tags) AS tag, rank_id FROM samples WHERE dataset_id = $dataset_id)
+            $"""
+            SELECT tag, list(rank_id * {PositionsPerRank} + position - 1)
+            FROM (SELECT rank_id, unnest(tags) AS tag, generate_subscripts(tags, 1) AS position FROM samples WHERE dataset_id = $dataset_id)
             GROUP BY tag ORDER BY tag
             """,
             ("dataset_id", datasetId));
         using var reader = command.ExecuteReader();
         var tags = new List<(string, int[])>();
+        var packed = new List<List<long>>();
+        var sampleStarts = new int[count + 1];
         while (reader.Read())
         {
-            tags.Add((reader.GetString(0), ToOrdinals(reader.GetFieldValue<List<long>>(1))));
+            var pairs = reader.GetFieldValue<List<long>>(1);
+            var ordinals = new int[pairs.Count];
+            for (var i = 0; i < ordinals.Length; i++)
+            {
+                ordinals[i] = (int)(pairs[i] / PositionsPerRank) - 1;
+                if ((uint)ordinals[i] < (uint)count)
+                {
+                    sampleStarts[ordinals[i] + 1]++;
+                }
+            }
+
+            tags.Add((reader.GetString(0), ordinals));
+            packed.Add(pairs);
         }
 
-        return tags;
+        for (var ordinal = 0; ordinal < count; ordinal++)
+        {
+            sampleStarts[ordinal + 1] += sampleStarts[ordinal];
+        }
+
+        var sampleTags = new int[sampleStarts[count]];
+        for (var tag = 0; tag < packed.Count; tag++)
+        {
+            foreach (var pair in packed[tag])
+            {
+                var (ordinal, position) = ((int)(pair / PositionsPerRank) - 1, (int)(pair % PositionsPerRank));
+                if ((uint)ordinal < (uint)count && sampleStarts[ordinal] + position < sampleStarts[ordinal + 1])
+                {
+                    sampleTags[sampleStarts[ordinal] + position] = tag;
+                }
+            }
+        }
+
+        return new TagMembership(generation, tags, sampleStarts, sampleTags);
     }
+
+    /// <summary>Room for this many tags per sample in the packed (rank, position) pairs.</summary>
+    private const long PositionsPerRank = 1 << 20;
 
     /// <summary>The membership rows are stored ordered by category, so min/max pruning reads only this category's row groups.</summary>
     public static int[] LoadCategory(DuckDBConnection connection, string datasetId, string category) =>
@@ -133,17 +185,6 @@ internal static class BrowseSnapshotLoader
         return [.. ordinals];
     }
 
-    private static int[] ToOrdinals(List<long> ranks)
-    {
-        var ordinals = new int[ranks.Count];
-        for (var i = 0; i < ordinals.Length; i++)
-        {
-            ordinals[i] = checked((int)ranks[i] - 1);
-        }
-
-        return ordinals;
-    }
-
     /// <summary>A stored rank as a 0-based index, checked: a missing or out-of-range rank means the browse index was not computed.</summary>
     private static int Index(DuckDBDataReader reader, int column, int count, string datasetId)
     {
@@ -152,4 +193,28 @@ internal static class BrowseSnapshotLoader
             ? (int)(rank - 1)
             : throw new InvalidOperationException($"Dataset {datasetId}: sort rank {rank} out of 1…{count} (BrowseIndex.ComputeSampleKeys not run?)");
     }
+}
+
+/// <summary>Appends strings as UTF-8 in arrival order and remembers where each ordinal's bytes are.</summary>
+internal sealed class Utf8ColumnBuilder(int count)
+{
+    private readonly int[] _starts = new int[count];
+    private readonly int[] _lengths = new int[count];
+    private byte[] _bytes = new byte[Math.Max(16, count * 16)];
+    private int _used;
+
+    public void Add(int ordinal, string value)
+    {
+        var length = System.Text.Encoding.UTF8.GetByteCount(value);
+        if (_used + length > _bytes.Length)
+        {
+            Array.Resize(ref _bytes, checked(Math.Max(_bytes.Length * 2, _used + length)));
+        }
+
+        _starts[ordinal] = _used;
+        _lengths[ordinal] = System.Text.Encoding.UTF8.GetBytes(value, _bytes.AsSpan(_used));
+        _used += length;
+    }
+
+    public Utf8Column Build() => new(_bytes[.._used], _starts, _lengths);
 }

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Globalization;
 using DataVisor.Api.Storage;
 using DuckDB.NET.Data;
@@ -6,10 +5,10 @@ using DuckDB.NET.Data;
 namespace DataVisor.Api.Samples;
 
 /// <summary>
-/// Reads pages of samples (R8) and the filter facets (R9). Matching and ordering happen in memory on the
-/// dataset's <see cref="BrowseSnapshot"/> (bitsets of matches, walked along a sort's permutation); DuckDB
-/// only answers the filters the snapshot does not hold (search, sample_ids) and reads the ≤ limit rows
-/// of the page. Plain <c>ORDER BY … OFFSET</c> costs ~440 ms at 1M rows; see docs/PERFORMANCE.md.
+/// Reads pages of samples (R8) and the filter facets (R9). Matching, ordering and the page's rows come
+/// from the dataset's in-memory <see cref="BrowseSnapshot"/> (bitsets of matches walked along a sort's
+/// permutation); DuckDB answers only the dataset's stamp and the filters the snapshot does not hold
+/// (search, sample_ids). Plain <c>ORDER BY … OFFSET</c> costs ~440 ms at 1M rows; see docs/PERFORMANCE.md.
 /// </summary>
 public sealed class SampleCatalog(DuckDbDatabase database, BrowseCache cache)
 {
@@ -41,10 +40,11 @@ public sealed class SampleCatalog(DuckDbDatabase database, BrowseCache cache)
             ordinals = matches.Page(permutation, backwards, total, offset, (int)limit);
         }
 
-        return new SamplePage(ReadSamples(connection, filter.DatasetId, ordinals), total, offset, limit);
+        var tags = cache.Tags(connection, filter.DatasetId, snapshot);
+        return new SamplePage([.. ordinals.Select(o => snapshot.Sample(filter.DatasetId, o, tags))], total, offset, limit);
     }
 
-    /// <summary>The AND of every filter, smallest-first is not needed: each AND is a pass over n/64 words.</summary>
+    /// <summary>The AND of every filter; split last, as a test of the few ordinals left.</summary>
     private MatchSet Match(DuckDBConnection connection, BrowseSnapshot snapshot, SampleFilter filter)
     {
         var lists = new List<int[]>();
@@ -92,31 +92,6 @@ public sealed class SampleCatalog(DuckDbDatabase database, BrowseCache cache)
         return matches;
     }
 
-    /// <summary>The page's rows by rank_id, returned in the order of <paramref name="ordinals"/>; rows deleted meanwhile are skipped.</summary>
-    private static List<Sample> ReadSamples(DuckDBConnection connection, string datasetId, List<int> ordinals)
-    {
-        if (ordinals.Count == 0)
-        {
-            return [];
-        }
-
-        var ranks = ordinals.Select(o => (long)o + 1).ToList();
-        using var command = connection.Prepare(
-            """
-            SELECT s.rank_id, s.id, s.dataset_id, s.file_name, s.width, s.height, s.split, s.tags FROM samples s
-            WHERE s.dataset_id = $dataset_id AND s.rank_id BETWEEN $low AND $high AND s.rank_id IN (SELECT unnest($ranks))
-            """,
-            ("dataset_id", datasetId), ("low", ranks.Min()), ("high", ranks.Max()), ("ranks", ranks));
-        using var reader = command.ExecuteReader();
-        var byRank = new Dictionary<long, Sample>(ranks.Count);
-        while (reader.Read())
-        {
-            byRank[reader.GetInt64(0)] = ReadSample(reader);
-        }
-
-        return [.. ranks.Where(byRank.ContainsKey).Select(rank => byRank[rank])];
-    }
-
     /// <summary>R9: splits and tags from the snapshot; categories and sources from the pre-aggregated counts.</summary>
     public FilterFacets Facets(string datasetId)
     {
@@ -152,14 +127,4 @@ public sealed class SampleCatalog(DuckDbDatabase database, BrowseCache cache)
 
         return facets;
     }
-
-    private static Sample ReadSample(DbDataReader reader) => new(
-        Id: reader.GetString(1),
-        DatasetId: reader.GetString(2),
-        FileName: reader.GetString(3),
-        Width: reader.GetInt32(4),
-        Height: reader.GetInt32(5),
-        ThumbnailPath: null,
-        Split: reader.IsDBNull(6) ? null : reader.GetString(6),
-        Tags: reader.IsDBNull(7) ? [] : reader.GetFieldValue<List<string>>(7));
 }

@@ -45,6 +45,7 @@ public sealed class RandomizedListingTests : IDisposable
         };
         string[] sorts = ["id", "file_name", "width", "height", "split", "bogus"];
 
+        var byId = rows.ToDictionary(r => r.Id);
         using var client = _bed.Api.CreateClient();
         var checkedPages = 0;
         foreach (var (query, matches) in filters)
@@ -62,8 +63,9 @@ public sealed class RandomizedListingTests : IDisposable
                             var url = $"/samples?dataset_id={datasetId}&{query}&sort_by={sort}&sort_dir={direction}&offset={offset}&limit={limit}";
                             using var document = JsonDocument.Parse(await client.GetStringAsync(url));
                             var page = document.RootElement;
-                            var ids = page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!).ToList();
-                            Assert.True(expected.Skip(offset).Take(limit).SequenceEqual(ids), $"{url}: got [{string.Join(",", ids)}]");
+                            var items = page.GetProperty("items").EnumerateArray().Select(Describe).ToList();
+                            var wanted = expected.Skip(offset).Take(limit).Select(id => Describe(byId[id])).ToList();
+                            Assert.True(wanted.SequenceEqual(items), $"{url}: got [{string.Join(" ", items)}], expected [{string.Join(" ", wanted)}]");
                             Assert.Equal(total, page.GetProperty("total").GetInt64());
                             checkedPages++;
                         }
@@ -74,6 +76,15 @@ public sealed class RandomizedListingTests : IDisposable
 
         Assert.True(checkedPages > 1000, $"{checkedPages} pages checked");
     }
+
+    /// <summary>Every listed field of a sample, tags in their stored order.</summary>
+    private static string Describe(Row row) =>
+        $"{row.Id}|{row.FileName}|{row.Width}|{row.Height}|{row.Split}|{string.Join(";", row.Tags)}";
+
+    private static string Describe(JsonElement item) =>
+        $"{item.GetProperty("id").GetString()}|{item.GetProperty("file_name").GetString()}|{item.GetProperty("width").GetInt32()}|"
+        + $"{item.GetProperty("height").GetInt32()}|{item.GetProperty("split").GetString()}|"
+        + string.Join(";", item.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
 
     /// <summary>Contract §4.3: key in the direction, ties by id in the same direction, null split last both ways; unknown key = id ascending.</summary>
     private static IEnumerable<Row> Sorted(IEnumerable<Row> rows, string sort, string direction)
