@@ -13,8 +13,8 @@ internal sealed record SampleWords(string SampleId, IReadOnlyList<string> Words)
 /// <summary>
 /// Reads the samples to tag and merges tags into them (§2.5: no prefix, no duplicates, new ones appended in
 /// order). Each batch is one set-based UPDATE in one transaction under <see cref="RowUpdateGate"/>, so a
-/// user's tag edit waits at most one batch. Tag filters and facets read <c>samples.tags</c> directly
-/// (Samples/BrowseIndex), so merged tags show there at once.
+/// user's tag edit waits at most one batch. Each batch invalidates the browse snapshot's tags
+/// (Samples/BrowseCache), so merged tags show in tag filters and facets at once.
 /// </summary>
 internal sealed class AutoTagStore(DuckDbDatabase database, RowUpdateGate gate, BrowseCache browse)
 {

@@ -58,13 +58,32 @@ public sealed class BrowseSnapshot
     /// <summary>Non-null split names in ordinal order, with their sample counts.</summary>
     public required IReadOnlyList<(string Name, long Count)> SplitNames { get; init; }
 
+    private readonly ConcurrentDictionary<int[], int[]> _inverses = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<byte, ulong[]> _splitWords = new();
+
+    /// <summary>Ordinal → rank − 1 for one of this snapshot's permutations, built when first needed.</summary>
+    public int[] Inverse(int[] permutation) => _inverses.GetOrAdd(permutation, p =>
+    {
+        var inverse = new int[p.Length];
+        for (var rank = 0; rank < p.Length; rank++)
+        {
+            inverse[p[rank]] = rank;
+        }
+
+        return inverse;
+    });
+
+    /// <summary>One bit per ordinal of the split's samples, built when first filtered on (splits never change).</summary>
+    public ulong[] SplitWords(byte code) => _splitWords.GetOrAdd(code, c => MatchSet.SplitWords(SplitCodes, c));
+
     /// <summary>Replaced whole when stale; null until first needed.</summary>
     internal volatile TagMembership? Tags;
 
     internal volatile CategoryMembership? Categories;
 
     /// <summary>Managed bytes held by the base part, for the benchmark's memory figure.</summary>
-    public long BaseBytes => Count * (7L * sizeof(int) + 1) + Ids.Bytes + FileNames.Bytes;
+    public long BaseBytes => Count * (7L * sizeof(int) + 1) + Ids.Bytes + FileNames.Bytes
+        + (_inverses.Count * (long)Count * sizeof(int)) + (_splitWords.Count * (Count + 63L) / 8);
 
     /// <summary>The sample at <paramref name="ordinal"/> as R8 lists it.</summary>
     public Sample Sample(string datasetId, int ordinal, TagMembership tags) => new(

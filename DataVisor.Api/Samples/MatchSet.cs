@@ -41,11 +41,10 @@ public sealed class MatchSet : IDisposable
         return set;
     }
 
-    /// <summary>The ordinals whose split code is <paramref name="code"/>.</summary>
-    public static MatchSet OfSplit(ReadOnlySpan<byte> splitCodes, byte code)
+    /// <summary>The ordinals whose split code is <paramref name="code"/>, as words to keep (<see cref="BrowseSnapshot.SplitWords"/>).</summary>
+    public static ulong[] SplitWords(ReadOnlySpan<byte> splitCodes, byte code)
     {
-        var set = new MatchSet(splitCodes.Length);
-        var words = set.Words;
+        var words = new ulong[(splitCodes.Length + 63) >> 6];
         for (var ordinal = 0; ordinal < splitCodes.Length; ordinal++)
         {
             if (splitCodes[ordinal] == code)
@@ -54,13 +53,55 @@ public sealed class MatchSet : IDisposable
             }
         }
 
+        return words;
+    }
+
+    /// <summary>A copy of stored words (a split's samples).</summary>
+    public static MatchSet Of(int count, ulong[] words)
+    {
+        var set = new MatchSet(count);
+        words.AsSpan(0, set._wordCount).CopyTo(set.Words);
         return set;
     }
 
-    public void IntersectWith(MatchSet other)
+    /// <summary>
+    /// The same matches indexed by rank instead of ordinal (<paramref name="inverse"/>: ordinal → rank − 1):
+    /// O(matches + n/64), so a page deep inside a sparse filter is found by popcount instead of a walk.
+    /// </summary>
+    public MatchSet ByRank(int[] inverse)
+    {
+        var ranked = new MatchSet(_count);
+        var words = Words;
+        var rankWords = ranked.Words;
+        for (var w = 0; w < words.Length; w++)
+        {
+            var bits = words[w];
+            while (bits != 0)
+            {
+                var rank = inverse[(w << 6) + BitOperations.TrailingZeroCount(bits)];
+                bits &= bits - 1;
+                rankWords[rank >> 6] |= 1UL << rank;
+            }
+        }
+
+        return ranked;
+    }
+
+    /// <summary>
+    /// True when walking a permutation to the page would visit more ranks than <see cref="ByRank"/> visits
+    /// matches: the walk expects n / total ranks per match it passes.
+    /// </summary>
+    public static bool WalkCostsMore(int count, int total, long offset, int limit)
+    {
+        var passed = Math.Min(offset, Math.Max(0, total - offset - limit)) + limit;
+        return total > 0 && passed * ((double)count / total) > total + count / 64.0;
+    }
+
+    public void IntersectWith(MatchSet other) => IntersectWith(other.Words);
+
+    public void IntersectWith(ReadOnlySpan<ulong> others)
     {
         var words = Words;
-        var others = other.Words;
         var i = 0;
         if (Vector.IsHardwareAccelerated)
         {
@@ -74,25 +115,6 @@ public sealed class MatchSet : IDisposable
         for (; i < words.Length; i++)
         {
             words[i] &= others[i];
-        }
-    }
-
-    /// <summary>Clears the ordinals whose split code differs from <paramref name="code"/>.</summary>
-    public void KeepSplit(ReadOnlySpan<byte> splitCodes, byte code)
-    {
-        var words = Words;
-        for (var w = 0; w < words.Length; w++)
-        {
-            var bits = words[w];
-            while (bits != 0)
-            {
-                var bit = BitOperations.TrailingZeroCount(bits);
-                bits &= bits - 1;
-                if (splitCodes[(w << 6) + bit] != code)
-                {
-                    words[w] &= ~(1UL << bit);
-                }
-            }
         }
     }
 

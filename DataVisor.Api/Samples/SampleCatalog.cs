@@ -37,14 +37,22 @@ public sealed class SampleCatalog(DuckDbDatabase database, BrowseCache cache)
         {
             using var matches = Match(connection, snapshot, filter);
             total = matches.Cardinality();
-            ordinals = matches.Page(permutation, backwards, total, offset, (int)limit);
+            if (permutation is not null && MatchSet.WalkCostsMore(snapshot.Count, total, offset, (int)limit))
+            {
+                using var byRank = matches.ByRank(snapshot.Inverse(permutation));
+                ordinals = byRank.Page(null, backwards, total, offset, (int)limit).ConvertAll(rank => permutation[rank]);
+            }
+            else
+            {
+                ordinals = matches.Page(permutation, backwards, total, offset, (int)limit);
+            }
         }
 
         var tags = cache.Tags(connection, filter.DatasetId, snapshot);
         return new SamplePage([.. ordinals.Select(o => snapshot.Sample(filter.DatasetId, o, tags))], total, offset, limit);
     }
 
-    /// <summary>The AND of every filter; split last, as a test of the few ordinals left.</summary>
+    /// <summary>The AND of every filter.</summary>
     private MatchSet Match(DuckDBConnection connection, BrowseSnapshot snapshot, SampleFilter filter)
     {
         var lists = new List<int[]>();
@@ -69,24 +77,26 @@ public sealed class SampleCatalog(DuckDbDatabase database, BrowseCache cache)
             lists.Add(BrowseSnapshotLoader.FindIds(connection, filter.DatasetId, filter.SampleIds));
         }
 
-        var splitCode = filter.Split is null ? (byte?)null : snapshot.SplitCode(filter.Split) ?? 0xFF;
+        // A split no sample has matches nothing: all-zero words.
+        var split = filter.Split is null ? null
+            : snapshot.SplitCode(filter.Split) is { } code ? snapshot.SplitWords(code)
+            : new ulong[(snapshot.Count + 63) / 64];
         if (lists.Count == 0)
         {
-            // Only a split filter: 0xFF (no such split) matches nothing.
-            return MatchSet.OfSplit(snapshot.SplitCodes, splitCode!.Value);
+            return MatchSet.Of(snapshot.Count, split!);
         }
 
         lists.Sort((a, b) => a.Length.CompareTo(b.Length));
-        var matches = MatchSet.Of(snapshot.Count, lists[0]);
+        var matches = MatchSet.Of(snapshot.Count, lists[0].AsSpan());
         foreach (var list in lists.Skip(1))
         {
-            using var other = MatchSet.Of(snapshot.Count, list);
+            using var other = MatchSet.Of(snapshot.Count, list.AsSpan());
             matches.IntersectWith(other);
         }
 
-        if (splitCode is { } code)
+        if (split is not null)
         {
-            matches.KeepSplit(snapshot.SplitCodes, code);
+            matches.IntersectWith(split);
         }
 
         return matches;
