@@ -144,6 +144,34 @@ public sealed class BrowseFreshnessTests : IDisposable
             .GetProperty("items").EnumerateArray().Select(i => i.GetProperty("file_name").GetString()!).ToList());
     }
 
+    [Fact]
+    public async Task ListingsRacingTagWrites_NeverFail_AndTheLastWriteShows()
+    {
+        var datasetId = await _bed.IngestSmallCocoAsync();
+        var tags = Enumerable.Range(0, 25).Select(i => $"t{i:D2}").ToList();
+        var writes = Task.Run(async () =>
+        {
+            foreach (var tag in tags)
+            {
+                await SendOkAsync(HttpMethod.Patch, "/samples/bulk-tag", new { dataset_id = datasetId, sample_ids = new[] { "2" }, tag });
+            }
+        });
+        var reads = Enumerable.Range(0, 3).Select(reader => Task.Run(async () =>
+        {
+            while (!writes.IsCompleted)
+            {
+                var ids = await IdsAsync(datasetId, $"tags=t00&sort_by={(reader == 0 ? "file_name" : "id")}&sort_dir=desc");
+                Assert.True(ids.Count == 0 || ids.SequenceEqual(["2"]), string.Join(",", ids));
+                await FacetsAsync(datasetId);
+            }
+        })).ToList();
+        await Task.WhenAll([writes, .. reads]);
+
+        Assert.Equal(["2"], await IdsAsync(datasetId, $"tags={tags[^1]},{tags[0]}"));
+        var item = (await _bed.SendAsync(HttpMethod.Get, $"/samples?dataset_id={datasetId}&sample_ids=2")).Json.GetProperty("items")[0];
+        Assert.Equal(tags, item.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToList());
+    }
+
     private async Task<List<string>> IdsAsync(string datasetId, string query)
     {
         var answer = await _bed.SendAsync(HttpMethod.Get, $"/samples?dataset_id={datasetId}&{query}");
