@@ -76,6 +76,12 @@ public sealed class BrowseSnapshot
     /// <summary>One bit per ordinal of the split's samples, built when first filtered on (splits never change).</summary>
     public ulong[] SplitWords(byte code) => _splitWords.GetOrAdd(code, c => MatchSet.SplitWords(SplitCodes, c));
 
+    private FileNameSearch? _search;
+
+    /// <summary>The folded file names, loaded on the first search (they never change after ingest).</summary>
+    public FileNameSearch Search(Func<FileNameSearch> load) =>
+        LazyInitializer.EnsureInitialized(ref _search, load);
+
     /// <summary>Replaced whole when stale; null until first needed.</summary>
     internal volatile TagMembership? Tags;
 
@@ -83,7 +89,7 @@ public sealed class BrowseSnapshot
 
     /// <summary>Managed bytes held by the base part, for the benchmark's memory figure.</summary>
     public long BaseBytes => Count * (7L * sizeof(int) + 1) + Ids.Bytes + FileNames.Bytes
-        + (_inverses.Count * (long)Count * sizeof(int)) + (_splitWords.Count * (Count + 63L) / 8);
+        + (_inverses.Count * (long)Count * sizeof(int)) + (_splitWords.Count * (Count + 63L) / 8) + (_search?.Bytes ?? 0);
 
     /// <summary>The sample at <paramref name="ordinal"/> as R8 lists it.</summary>
     public Sample Sample(string datasetId, int ordinal, TagMembership tags) => new(

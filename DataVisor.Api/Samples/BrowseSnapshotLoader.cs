@@ -160,12 +160,6 @@ internal static class BrowseSnapshotLoader
             "SELECT rank_id FROM sample_categories WHERE dataset_id = $dataset_id AND category_name = $category",
             ("dataset_id", datasetId), ("category", category));
 
-    /// <summary>Case-insensitive literal substring of the file name (D23: <c>%</c> and <c>_</c> are plain characters).</summary>
-    public static int[] SearchFileNames(DuckDBConnection connection, string datasetId, string search) =>
-        ReadOrdinals(connection,
-            "SELECT rank_id FROM samples WHERE dataset_id = $dataset_id AND contains(file_name_folded, lower($search))",
-            ("dataset_id", datasetId), ("search", search));
-
     /// <summary>Unknown ids are simply not found.</summary>
     public static int[] FindIds(DuckDBConnection connection, string datasetId, IReadOnlyList<string> sampleIds) =>
         ReadOrdinals(connection,

@@ -8,7 +8,7 @@ namespace DataVisor.Tests.Samples;
 
 /// <summary>
 /// R8 against a straightforward reference: a generated dataset (ids whose ordinal order differs from
-/// their numeric one, file names with <c>%</c>, <c>_</c> and mixed case, many key ties, null splits, tags,
+/// their numeric one, file names with <c>%</c>, <c>_</c>, non-ASCII letters and mixed case, many key ties, null splits, tags,
 /// categories from ground truth and from a prediction run), every sort and direction, filters alone and
 /// combined, and offsets at the start, middle, end and past the end. The reference sorts and filters
 /// the generated rows in the test, exactly as contract §4.3 words it.
@@ -40,6 +40,7 @@ public sealed class RandomizedListingTests : IDisposable
             ("category=dog&split=val&tags=b", r => r.Categories.Contains("dog") && r.Split == "val" && r.Tags.Contains("b")),
             ("search=a_", r => r.FileName.Contains("a_", StringComparison.OrdinalIgnoreCase)),
             ("search=%25", r => r.FileName.Contains('%', StringComparison.Ordinal)),
+            ("search=%C3%A9a", r => r.FileName.Contains("éa", StringComparison.OrdinalIgnoreCase)),
             ($"sample_ids={someIds}", r => someIds.Split(',').Contains(r.Id)),
             ($"category=car&tags=c&sample_ids={someIds}", r => r.Categories.Contains("car") && r.Tags.Contains("c") && someIds.Split(',').Contains(r.Id)),
         };
@@ -114,7 +115,7 @@ public sealed class RandomizedListingTests : IDisposable
 
     private async Task<(string DatasetId, List<Row> Rows)> CreateAsync(Random random, int count)
     {
-        const string letters = "aAbB_%x";
+        const string letters = "aAbB_%xÉé";
         var rows = new List<Row>();
         var json = new StringBuilder("""{"images": [""");
         var annotations = new List<string>();
