@@ -36,6 +36,12 @@ public sealed class BrowseSnapshot
 
     public required Utf8Column Ids { get; init; }
 
+    /// <summary>
+    /// Ordinals are ranks of id, so the ids ascend and sample_ids are found by binary search; checked at
+    /// load, with DuckDB as the fallback should the stored ranks ever disagree.
+    /// </summary>
+    public required bool IdsAscend { get; init; }
+
     public required Utf8Column FileNames { get; init; }
 
     public required int[] Widths { get; init; }
@@ -75,6 +81,21 @@ public sealed class BrowseSnapshot
 
     /// <summary>One bit per ordinal of the split's samples, built when first filtered on (splits never change).</summary>
     public ulong[] SplitWords(byte code) => _splitWords.GetOrAdd(code, c => MatchSet.SplitWords(SplitCodes, c));
+
+    /// <summary>Ordinals of the listed ids that exist; unknown ids are ignored (R8).</summary>
+    public List<int> FindIds(IReadOnlyList<string> ids)
+    {
+        var found = new List<int>(ids.Count);
+        foreach (var id in ids)
+        {
+            if (Ids.Find(System.Text.Encoding.UTF8.GetBytes(id)) is var ordinal and >= 0)
+            {
+                found.Add(ordinal);
+            }
+        }
+
+        return found;
+    }
 
     private FileNameSearch? _search;
 
@@ -131,6 +152,41 @@ public sealed class BrowseSnapshot
 public sealed class Utf8Column(byte[] bytes, int[] starts, int[] lengths)
 {
     public string this[int ordinal] => System.Text.Encoding.UTF8.GetString(bytes, starts[ordinal], lengths[ordinal]);
+
+    public ReadOnlySpan<byte> Span(int ordinal) => bytes.AsSpan(starts[ordinal], lengths[ordinal]);
+
+    /// <summary>True when the values ascend by ordinal in byte order, the order DuckDB sorts VARCHARs in.</summary>
+    public bool Ascends()
+    {
+        for (var ordinal = 1; ordinal < starts.Length; ordinal++)
+        {
+            if (Span(ordinal - 1).SequenceCompareTo(Span(ordinal)) >= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The ordinal holding <paramref name="value"/> by binary search (the column must <see cref="Ascends"/>); −1 when absent.</summary>
+    public int Find(ReadOnlySpan<byte> value)
+    {
+        var (low, high) = (0, starts.Length - 1);
+        while (low <= high)
+        {
+            var middle = low + ((high - low) >> 1);
+            var order = Span(middle).SequenceCompareTo(value);
+            if (order == 0)
+            {
+                return middle;
+            }
+
+            (low, high) = order < 0 ? (middle + 1, high) : (low, middle - 1);
+        }
+
+        return -1;
+    }
 
     public long Bytes => bytes.Length + (starts.Length + lengths.Length) * (long)sizeof(int);
 }

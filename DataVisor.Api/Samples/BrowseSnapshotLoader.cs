@@ -77,11 +77,13 @@ internal static class BrowseSnapshotLoader
             }
         }
 
+        var idColumn = ids.Build();
         return new BrowseSnapshot
         {
             Stamp = stamp,
             Count = count,
-            Ids = ids.Build(),
+            Ids = idColumn,
+            IdsAscend = idColumn.Ascends(),
             FileNames = fileNames.Build(),
             Widths = widths,
             Heights = heights,

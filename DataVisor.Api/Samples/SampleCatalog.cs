@@ -7,7 +7,7 @@ namespace DataVisor.Api.Samples;
 /// <summary>
 /// Reads pages of samples (R8) and the filter facets (R9). Matching, ordering and the page's rows come
 /// from the dataset's in-memory <see cref="BrowseSnapshot"/> (bitsets of matches walked along a sort's
-/// permutation); DuckDB answers only the dataset's stamp, folds the search text, and finds sample_ids. Plain <c>ORDER BY … OFFSET</c> costs ~440 ms at 1M rows; see docs/PERFORMANCE.md.
+/// permutation); DuckDB answers only the dataset's stamp and folds the search text. Plain <c>ORDER BY … OFFSET</c> costs ~440 ms at 1M rows; see docs/PERFORMANCE.md.
 /// </summary>
 public sealed class SampleCatalog(DuckDbDatabase database, BrowseCache cache)
 {
@@ -74,7 +74,9 @@ public sealed class SampleCatalog(DuckDbDatabase database, BrowseCache cache)
 
         if (filter.SampleIds.Count > 0)
         {
-            lists.Add(BrowseSnapshotLoader.FindIds(connection, filter.DatasetId, filter.SampleIds));
+            lists.Add(snapshot.IdsAscend
+                ? [.. snapshot.FindIds(filter.SampleIds)]
+                : BrowseSnapshotLoader.FindIds(connection, filter.DatasetId, filter.SampleIds));
         }
 
         // A split no sample has matches nothing: all-zero words.
