@@ -7,7 +7,8 @@ namespace DataVisor.Api.Samples;
 /// <summary>
 /// Reads pages of samples (R8) and the filter facets (R9). Matching, ordering and the page's rows come
 /// from the dataset's in-memory <see cref="BrowseSnapshot"/> (bitsets of matches walked along a sort's
-/// permutation); DuckDB answers only the dataset's stamp and folds the search text. Plain <c>ORDER BY … OFFSET</c> costs ~440 ms at 1M rows; see docs/PERFORMANCE.md.
+/// permutation); DuckDB answers only the dataset's stamp and folds the search text. Plain
+/// <c>ORDER BY … OFFSET</c> costs ~440 ms at 1M rows; see docs/PERFORMANCE.md.
 /// </summary>
 public sealed class SampleCatalog(DuckDbDatabase database, BrowseCache cache)
 {
@@ -26,7 +27,8 @@ public sealed class SampleCatalog(DuckDbDatabase database, BrowseCache cache)
         {
             total = snapshot.Count;
             ordinals = [];
-            for (var position = offset; position < Math.Min(total, offset + limit); position++)
+            // Written so that an offset near long.MaxValue (the parser's clamp) cannot overflow.
+            for (var position = offset; position < total && position - offset < limit; position++)
             {
                 var rank = (int)(backwards ? total - 1 - position : position);
                 ordinals.Add(permutation is null ? rank : permutation[rank]);
@@ -36,7 +38,11 @@ public sealed class SampleCatalog(DuckDbDatabase database, BrowseCache cache)
         {
             using var matches = Match(connection, snapshot, filter);
             total = matches.Cardinality();
-            if (permutation is not null && MatchSet.WalkCostsMore(snapshot.Count, total, offset, (int)limit))
+            if (offset >= total)
+            {
+                ordinals = [];
+            }
+            else if (permutation is not null && MatchSet.WalkCostsMore(snapshot.Count, total, offset, (int)limit))
             {
                 using var byRank = matches.ByRank(snapshot.Inverse(permutation));
                 ordinals = byRank.Page(null, backwards, total, offset, (int)limit).ConvertAll(rank => permutation[rank]);
