@@ -18,8 +18,11 @@ namespace DataVisor.Api.Samples;
 /// </remarks>
 public sealed partial class BrowseCache(ILogger<BrowseCache> logger)
 {
-    /// <summary>The base part costs ~60 bytes per sample with short ids and file names (measured in docs/PERFORMANCE.md).</summary>
-    public const long MaxCachedSamples = 4_000_000;
+    /// <summary>
+    /// A snapshot costs ~80–130 bytes per sample with short ids and file names (132 MB at 1M with every
+    /// optional part built, docs/PERFORMANCE.md), so this bound keeps the cache near 265 MB at most.
+    /// </summary>
+    public const long MaxCachedSamples = 2_000_000;
 
     private sealed class Generations
     {
