@@ -24,8 +24,9 @@ public sealed class FileNameSearch
 
     public static FileNameSearch Load(DuckDBConnection connection, string datasetId, int count)
     {
+        // Folded here too when a row lacks the stored fold, so search never silently misses.
         using var command = connection.Prepare(
-            "SELECT rank_id, coalesce(file_name_folded, '') FROM samples WHERE dataset_id = $dataset_id", ("dataset_id", datasetId));
+            "SELECT rank_id, coalesce(file_name_folded, lower(file_name)) FROM samples WHERE dataset_id = $dataset_id", ("dataset_id", datasetId));
         using var reader = command.ExecuteReader();
         var bytes = new byte[Math.Max(16, count * 16)];
         var starts = new List<int>(count + 1);
