@@ -16,7 +16,7 @@ namespace DataVisor.Api.Samples;
 /// transaction commits. A part is tagged with the generation read BEFORE it was loaded: a write committing
 /// while it loads bumps the generation past the tag, so the next reader reloads it.
 /// </remarks>
-public sealed partial class BrowseCache(ILogger<BrowseCache> logger)
+public sealed partial class BrowseCache(ILogger<BrowseCache> logger, long maxCachedSamples = BrowseCache.MaxCachedSamples)
 {
     /// <summary>
     /// A snapshot costs ~80–130 bytes per sample with short ids and file names (132 MB at 1M with every
@@ -125,6 +125,9 @@ public sealed partial class BrowseCache(ILogger<BrowseCache> logger)
         return categories.Loaded.GetOrAdd(category, name => BrowseSnapshotLoader.LoadCategory(connection, datasetId, name));
     }
 
+    /// <summary>Whether the dataset has a snapshot in the cache now (for tests of the bound).</summary>
+    public bool Holds(string datasetId) => _entries.ContainsKey(datasetId);
+
     /// <summary>Managed bytes the cache holds, for the benchmark's memory figure.</summary>
     public long CachedBytes => _entries.Values.Sum(e =>
         e.Snapshot.BaseBytes + (e.Snapshot.Tags?.Bytes ?? 0)
@@ -149,7 +152,7 @@ public sealed partial class BrowseCache(ILogger<BrowseCache> logger)
         {
             kept += entry.Snapshot.Count;
             // The most recent entry always stays, however large.
-            if (kept > MaxCachedSamples && entry != byAge[0].Value)
+            if (kept > maxCachedSamples && entry != byAge[0].Value)
             {
                 _entries.TryRemove(datasetId, out _);
                 LogEvicted(logger, datasetId, entry.Snapshot.Count);
