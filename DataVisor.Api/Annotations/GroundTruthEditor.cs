@@ -9,7 +9,7 @@ namespace DataVisor.Api.Annotations;
 /// dataset's counters up to date (§2.1, D7). Annotation ids are unique across the database, so matching
 /// by id alone can never reach another dataset's row; predictions are never matched.
 /// </summary>
-public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gate)
+public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gate, BrowseCache browse)
 {
     /// <summary>R38.</summary>
     public Task<EditRejection?> RenameCategoryAsync(string annotationId, string categoryName, CancellationToken cancellationToken) =>
@@ -101,6 +101,7 @@ public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gat
         BrowseIndex.AdjustAnnotationCount(connection, request.DatasetId, request.SampleId, request.CategoryName, GroundTruth, +1);
         BrowseIndex.RefreshSampleCategories(connection, request.DatasetId, request.SampleId);
         transaction.Commit();
+        browse.Invalidate(request.DatasetId, BrowseParts.Categories);
         return (id, null);
     }
 
@@ -123,6 +124,7 @@ public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gat
         }
 
         transaction.Commit();
+        browse.Invalidate(target!.DatasetId, BrowseParts.All);
         return null;
     }
 

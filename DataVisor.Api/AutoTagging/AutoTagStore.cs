@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DataVisor.Api.Samples;
 using DataVisor.Api.Storage;
 
 namespace DataVisor.Api.AutoTagging;
@@ -12,10 +13,10 @@ internal sealed record SampleWords(string SampleId, IReadOnlyList<string> Words)
 /// <summary>
 /// Reads the samples to tag and merges tags into them (§2.5: no prefix, no duplicates, new ones appended in
 /// order). Each batch is one set-based UPDATE in one transaction under <see cref="RowUpdateGate"/>, so a
-/// user's tag edit waits at most one batch. Tag filters and facets read <c>samples.tags</c> directly
-/// (Samples/BrowseIndex), so merged tags show there at once.
+/// user's tag edit waits at most one batch. Each batch invalidates the browse snapshot's tags
+/// (Samples/BrowseCache), so merged tags show in tag filters and facets at once.
 /// </summary>
-internal sealed class AutoTagStore(DuckDbDatabase database, RowUpdateGate gate)
+internal sealed class AutoTagStore(DuckDbDatabase database, RowUpdateGate gate, BrowseCache browse)
 {
     // Only words the sample lacks are appended, in the order given; list_has_all skips rows with nothing new.
     private const string MergeTags = """
@@ -59,5 +60,6 @@ internal sealed class AutoTagStore(DuckDbDatabase database, RowUpdateGate gate)
         using var transaction = connection.BeginTransaction();
         connection.Execute(MergeTags, ("dataset_id", datasetId), ("batch", JsonSerializer.Serialize(rows)));
         transaction.Commit();
+        browse.Invalidate(datasetId, BrowseParts.Tags);
     }
 }

@@ -10,7 +10,7 @@ namespace DataVisor.Api.Predictions;
 /// they held up (§2.5, D16), the dataset's <c>prediction_count</c> (D7) and the browse index
 /// (<see cref="BrowseIndex.RefreshAnnotations"/>), so listings and statistics follow at once.
 /// </summary>
-public sealed class PredictionRunStore(DuckDbDatabase database, RowUpdateGate gate)
+public sealed class PredictionRunStore(DuckDbDatabase database, RowUpdateGate gate, BrowseCache browse)
 {
     /// <summary>The sample column a prediction's key is compared with (§5.6): allow-listed, never client text.</summary>
     public static string MatchColumn(PredictionFormat format) =>
@@ -70,6 +70,7 @@ public sealed class PredictionRunStore(DuckDbDatabase database, RowUpdateGate ga
         BrowseIndex.RefreshAnnotations(connection, datasetId);
         UpdatePredictionCount(connection, datasetId);
         transaction.Commit();
+        browse.Invalidate(datasetId, BrowseParts.All);
         return (stored, matchedFiles);
     }
 
@@ -92,6 +93,7 @@ public sealed class PredictionRunStore(DuckDbDatabase database, RowUpdateGate ga
         BrowseIndex.RefreshAnnotations(connection, datasetId);
         UpdatePredictionCount(connection, datasetId);
         transaction.Commit();
+        browse.Invalidate(datasetId, BrowseParts.All);
         return true;
     }
 

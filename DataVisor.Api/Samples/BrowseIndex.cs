@@ -6,14 +6,16 @@ namespace DataVisor.Api.Samples;
 /// The derived rows that keep browsing fast at a million samples (docs/PERFORMANCE.md, issue 3):
 /// dense sort ranks on <c>samples</c>, the category → sample membership in <c>sample_categories</c> and
 /// per-(split, category, source) annotation counts in <c>annotation_counts</c>. All three are pure
-/// functions of a dataset's samples and annotations; nothing here is ever the source of truth.
+/// functions of a dataset's samples and annotations; nothing here is ever the source of truth. Listing
+/// reads them once into its in-memory <see cref="BrowseSnapshot"/> (ranks, then one category at a time).
 /// </summary>
 /// <remarks>
 /// Every write that changes a dataset's annotations (ingest, prediction import or delete, annotation
-/// create/edit/delete) MUST call <see cref="RefreshAnnotations"/> inside its own transaction, before it
-/// commits; ingest also calls <see cref="ComputeSampleKeys"/> once after inserting the samples. Sort
-/// ranks depend only on id, file_name, width, height and split, which never change after ingest, so tag
-/// edits need no refresh: tag filters and facets read <c>samples.tags</c> directly.
+/// create/edit/delete) MUST call <see cref="RefreshAnnotations"/> (or the per-sample pair) inside its own
+/// transaction, before it commits; ingest also calls <see cref="ComputeSampleKeys"/> once after inserting
+/// the samples. Sort ranks depend only on id, file_name, width, height and split, which never change
+/// after ingest. Writes of annotations or of <c>samples.tags</c> (outside ingest) MUST also call
+/// <see cref="BrowseCache.Invalidate"/> after they commit.
 /// </remarks>
 public static class BrowseIndex
 {

@@ -13,6 +13,7 @@ public static class SampleEndpoints
 
     public static IServiceCollection AddSampleBrowsing(this IServiceCollection services)
     {
+        services.AddSingleton<BrowseCache>();
         services.AddSingleton<SampleCatalog>();
         services.AddSingleton<AnnotationReader>();
         return services;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DataVisor.Api.Samples;
 using DataVisor.Api.Storage;
 
 namespace DataVisor.Api.Tags;
@@ -7,7 +8,7 @@ namespace DataVisor.Api.Tags;
 /// Changes the ordered, distinct tag lists of samples (contract §2.5). Every change is one set-based
 /// UPDATE on the <c>tags</c> list column inside one transaction, whatever the number of samples.
 /// </summary>
-public sealed class SampleTagStore(DuckDbDatabase database, RowUpdateGate gate)
+public sealed class SampleTagStore(DuckDbDatabase database, RowUpdateGate gate, BrowseCache browse)
 {
     /// <summary>The triage tags R42 accepts, in the order its 400 message lists them.</summary>
     public static readonly IReadOnlyList<string> TriageTags = ["triage:fn", "triage:fp", "triage:mistake", "triage:tp"];
@@ -61,6 +62,7 @@ public sealed class SampleTagStore(DuckDbDatabase database, RowUpdateGate gate)
 
         connection.Execute(update, ("dataset_id", datasetId), ("sample_ids", JsonSerializer.Serialize(sampleIds)), ("tag", tag));
         transaction.Commit();
+        browse.Invalidate(datasetId, BrowseParts.Tags);
         return true;
     }
 
@@ -76,6 +78,7 @@ public sealed class SampleTagStore(DuckDbDatabase database, RowUpdateGate gate)
         var changed = connection.Execute(
             $"UPDATE samples SET tags = {newTags} WHERE dataset_id = $dataset_id AND id = $sample_id", parameters);
         transaction.Commit();
+        browse.Invalidate(datasetId, BrowseParts.Tags);
         return changed > 0;
     }
 }

@@ -1,3 +1,4 @@
+using DataVisor.Api.Samples;
 using DataVisor.Api.Storage;
 
 namespace DataVisor.Api.Triage;
@@ -6,7 +7,7 @@ namespace DataVisor.Api.Triage;
 /// The overrides of §2.8 and the <c>triage:annotated</c> marker that mirrors them (D16): the marker is
 /// present exactly while the sample has at least one override.
 /// </summary>
-public sealed class AnnotationTriageStore(DuckDbDatabase database, RowUpdateGate gate)
+public sealed class AnnotationTriageStore(DuckDbDatabase database, RowUpdateGate gate, BrowseCache browse)
 {
     /// <summary>R46's labels, in the order its 400 message lists them.</summary>
     public static readonly IReadOnlyList<string> Labels = ["fn", "fp", "mistake", "tp"];
@@ -44,6 +45,7 @@ public sealed class AnnotationTriageStore(DuckDbDatabase database, RowUpdateGate
             """,
             ("dataset_id", datasetId), ("sample_id", sampleId));
         transaction.Commit();
+        browse.Invalidate(datasetId, BrowseParts.Tags);
         return true;
     }
 
@@ -59,6 +61,7 @@ public sealed class AnnotationTriageStore(DuckDbDatabase database, RowUpdateGate
             ("dataset_id", datasetId), ("id", annotationId), ("sample_id", sampleId));
         connection.Execute(DropMarker, ("dataset_id", datasetId), ("sample_id", sampleId));
         transaction.Commit();
+        browse.Invalidate(datasetId, BrowseParts.Tags);
     }
 }
 
