@@ -49,10 +49,10 @@ public static class BrowseIndex
     }
 
     /// <summary>
-    /// Rebuilds the dataset's category membership (one row per distinct category and sample, carrying the
-    /// sample's split and sort ranks so a category filter needs no join) and its per-(split, category,
-    /// source) annotation counts, in two passes over the dataset's annotations (tens of seconds at 10M rows
-    /// on a busy 2-core machine), so call it once per write, not per annotation.
+    /// Rebuilds the dataset's category membership (one row per distinct category and sample: the sample's
+    /// <c>rank_id</c>, which is its ordinal in the browse snapshot) and its per-(split, category, source)
+    /// annotation counts, in two passes over the dataset's annotations (seconds at 10M rows on a busy
+    /// 2-core machine), so call it once per write, not per annotation.
     /// </summary>
     public static void RefreshAnnotations(DuckDBConnection connection, string datasetId)
     {
@@ -61,11 +61,11 @@ public static class BrowseIndex
         // Both read the annotations directly: materialising a per-(sample, category, source) temp table
         // first cost one more ~1M-row write at 10 annotations per sample (refresh ~45 % slower).
         // Ordered by category so each category's rows sit together and row-group min/max pruning applies.
+        // Only the rank is stored: the snapshot orders and filters in memory, so the split and sort-rank copies
+        // this table once carried were ~50 MB of sort payload at ingest (its memory peak) that nothing read.
         Execute(connection, """
-            INSERT INTO sample_categories
-                (dataset_id, category_name, sample_id, split, rank_id, rank_file_name, rank_width, rank_height, rank_split, rank_split_desc)
-            SELECT $dataset_id, m.category_name, s.id, s.split,
-                   s.rank_id, s.rank_file_name, s.rank_width, s.rank_height, s.rank_split, s.rank_split_desc
+            INSERT INTO sample_categories (dataset_id, category_name, rank_id)
+            SELECT $dataset_id, m.category_name, s.rank_id
             FROM (SELECT DISTINCT category_name, sample_id FROM annotations WHERE dataset_id = $dataset_id) m
             JOIN samples s ON s.dataset_id = $dataset_id AND s.id = m.sample_id
             ORDER BY m.category_name, s.rank_id
@@ -111,14 +111,16 @@ public static class BrowseIndex
     public static void RefreshSampleCategories(DuckDBConnection connection, string datasetId, string sampleId)
     {
         var parameters = new Dictionary<string, object> { ["dataset_id"] = datasetId, ["sample_id"] = sampleId };
-        Execute(connection, "DELETE FROM sample_categories WHERE dataset_id = $dataset_id AND sample_id = $sample_id", parameters);
         Execute(connection, """
-            INSERT INTO sample_categories
-                (dataset_id, category_name, sample_id, split, rank_id, rank_file_name, rank_width, rank_height, rank_split, rank_split_desc)
-            SELECT $dataset_id, m.category_name, s.id, s.split,
-                   s.rank_id, s.rank_file_name, s.rank_width, s.rank_height, s.rank_split, s.rank_split_desc
+            DELETE FROM sample_categories
+            WHERE dataset_id = $dataset_id
+              AND rank_id = (SELECT rank_id FROM samples WHERE dataset_id = $dataset_id AND id = $sample_id)
+            """, parameters);
+        Execute(connection, """
+            INSERT INTO sample_categories (dataset_id, category_name, rank_id)
+            SELECT $dataset_id, m.category_name, s.rank_id
             FROM (SELECT DISTINCT category_name FROM annotations WHERE dataset_id = $dataset_id AND sample_id = $sample_id) m
-            CROSS JOIN (SELECT * FROM samples WHERE dataset_id = $dataset_id AND id = $sample_id) s
+            CROSS JOIN (SELECT rank_id FROM samples WHERE dataset_id = $dataset_id AND id = $sample_id) s
             """, parameters);
     }
 

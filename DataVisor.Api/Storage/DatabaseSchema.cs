@@ -81,14 +81,7 @@ public static class DatabaseSchema
         CREATE TABLE IF NOT EXISTS sample_categories (
             dataset_id VARCHAR NOT NULL,
             category_name VARCHAR NOT NULL,
-            sample_id VARCHAR NOT NULL,
-            split VARCHAR,
-            rank_id BIGINT NOT NULL,
-            rank_file_name BIGINT NOT NULL,
-            rank_width BIGINT NOT NULL,
-            rank_height BIGINT NOT NULL,
-            rank_split BIGINT NOT NULL,
-            rank_split_desc BIGINT NOT NULL
+            rank_id BIGINT NOT NULL
         );
         CREATE TABLE IF NOT EXISTS annotation_counts (
             dataset_id VARCHAR NOT NULL,
@@ -113,10 +106,33 @@ public static class DatabaseSchema
         );
         """;
 
+    /// <summary>
+    /// Databases written before the browse snapshot held split and sort-rank copies in
+    /// <c>sample_categories</c> (ten columns); only dataset, category and rank are read now. The rows are
+    /// kept, so no dataset needs its browse index rebuilt.
+    /// </summary>
+    private const string SlimSampleCategories = """
+        CREATE TABLE sample_categories_slim AS
+            SELECT dataset_id, category_name, rank_id FROM sample_categories ORDER BY dataset_id, category_name, rank_id;
+        DROP TABLE sample_categories;
+        ALTER TABLE sample_categories_slim RENAME TO sample_categories;
+        """;
+
     public static void EnsureCreated(DuckDBConnection connection)
     {
         using var command = connection.CreateCommand();
         command.CommandText = Ddl;
         command.ExecuteNonQuery();
+        command.CommandText = """
+            SELECT count(*) FROM information_schema.columns
+            WHERE table_schema = 'main' AND table_name = 'sample_categories' AND column_name = 'sample_id'
+            """;
+        if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0)
+        {
+            using var transaction = connection.BeginTransaction();
+            command.CommandText = SlimSampleCategories;
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
     }
 }

@@ -47,6 +47,35 @@ public sealed class BrowseIndexMaintenanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnOldTenColumnMembershipTableIsSlimmedAtStartAndKeepsItsRows()
+    {
+        var datasetId = _data.DatasetId;
+        var before = (await _data.ListAsync("category=cat&sort_by=file_name&sort_dir=desc")).Ids;
+        var memberships = _data.Bed.Query("SELECT count(*) FROM sample_categories").Single()[0];
+        BrowseTestData.WithDatabase(_data.Bed, connection =>
+        {
+            // The shape databases had before the browse snapshot: split and sort-rank copies per row.
+            BrowseTestData.Execute(connection, """
+                CREATE TABLE old_memberships AS
+                    SELECT m.dataset_id, m.category_name, s.id AS sample_id, s.split, m.rank_id, s.rank_file_name,
+                           s.rank_width, s.rank_height, s.rank_split, s.rank_split_desc
+                    FROM sample_categories m JOIN samples s ON s.dataset_id = m.dataset_id AND s.rank_id = m.rank_id
+                    WHERE m.dataset_id = $dataset_id;
+                DROP TABLE sample_categories;
+                ALTER TABLE old_memberships RENAME TO sample_categories;
+                """, datasetId);
+        });
+        Assert.Equal(10L, _data.Bed.Query("SELECT count(*) FROM information_schema.columns WHERE table_name = 'sample_categories'").Single()[0]);
+
+        Assert.Equal(before, (await _data.ListAsync("category=cat&sort_by=file_name&sort_dir=desc")).Ids);
+        Assert.Equal(
+            ["dataset_id", "category_name", "rank_id"],
+            _data.Bed.Query("SELECT column_name FROM information_schema.columns WHERE table_name = 'sample_categories' ORDER BY ordinal_position")
+                .Select(row => (string)row[0]!));
+        Assert.Equal(memberships, _data.Bed.Query("SELECT count(*) FROM sample_categories").Single()[0]);
+    }
+
+    [Fact]
     public async Task DatasetDeleteRemovesTheBrowseIndex()
     {
         using (var client = _data.Bed.Api.CreateClient())
