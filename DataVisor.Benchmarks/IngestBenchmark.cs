@@ -41,10 +41,26 @@ public static class IngestBenchmark
             var ingest = new List<double>();
             var peaks = new List<long>();
             var baseline = new List<double>();
+            var floor = new List<double>();
+            // The floor runs under the API's DuckDB memory limit (its default unless --api-settings sets one).
+            var floorMemoryLimit = extraSettings.GetValueOrDefault("DATAVISOR_DUCKDB_MEMORY_LIMIT", "256MB");
             for (var run = 1; run <= repeat; run++)
             {
                 tokenWalk.Add(Measure.Elapsed(() => WalkTokens(annotationPath)).TotalSeconds);
                 deserialize.Add((await Measure.ElapsedAsync(() => DeserializeAsync(annotationPath))).TotalSeconds);
+                var floorRun = IngestFloor.Run(work, images, perImage, floorMemoryLimit);
+                floor.Add(floorRun.AppendSeconds);
+                Console.WriteLine($"run {run}: floor (Appender alone, {images:N0} samples + {images * perImage:N0} annotations, memory_limit {floorMemoryLimit}) {floorRun.AppendSeconds:F2} s = {floorRun.AppendSeconds / tokenWalk[^1]:F2}x the read");
+                foreach (var (probe, probeSeconds) in floorRun.Probes)
+                {
+                    Console.WriteLine($"run {run}:   probe: {probe} {probeSeconds:F2} s");
+                }
+
+                if (options.String("floor-only") is not null)
+                {
+                    continue;
+                }
+
                 var (seconds, peak) = await IngestAsync(work, $"{run}", annotationPath, imageDir, images, images * perImage, extraSettings, null);
                 ingest.Add(seconds);
                 peaks.Add(peak);
@@ -58,6 +74,14 @@ public static class IngestBenchmark
             }
 
             var read = Measure.Median(tokenWalk);
+            var floorSeconds = Measure.Median(floor);
+            Console.WriteLine();
+            Console.WriteLine($"floor: DuckDB Appender alone (no JSON) {floorSeconds:F2} s = {floorSeconds / read:F2}x the read ({read:F2} s)");
+            if (ingest.Count == 0)
+            {
+                return 0;
+            }
+
             var objects = Measure.Median(deserialize);
             var total = Measure.Median(ingest);
             Console.WriteLine();
@@ -65,6 +89,7 @@ public static class IngestBenchmark
             Console.WriteLine("|---|---|---|");
             Console.WriteLine($"| read once with Utf8JsonReader (lower bound) | {read:F2} | {total / read:F2}x |");
             Console.WriteLine($"| JsonSerializer.Deserialize into COCO records | {objects:F2} | {total / objects:F2}x |");
+            Console.WriteLine($"| floor: DuckDB Appender alone, same rows from memory (no JSON) | {floorSeconds:F2} | {total / floorSeconds:F2}x (floor / read {floorSeconds / read:F2}x) |");
             Console.WriteLine($"| R2 ingest, end to end over HTTP | {total:F2} | 1.00x |");
             if (baseline.Count > 0)
             {

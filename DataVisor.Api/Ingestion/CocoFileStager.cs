@@ -130,7 +130,7 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
         return (new StagedImageRow(part.Index, image.Index, id, sampleId, image.FileName, part.ImageDir, part.Split, width.Value, height.Value, Skipped: false), true);
     }
 
-    private static StagedAnnotationRow StageAnnotation(IngestPart part, CocoAnnotation annotation)
+    private StagedAnnotationRow StageAnnotation(IngestPart part, CocoAnnotation annotation)
     {
         var path = part.AnnotationPath;
         if (annotation.IdMalformed)
@@ -143,10 +143,30 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
             RequireAllowedId(id, "annotation", path, $"annotations[{annotation.Index}]");
         }
 
-        // A missing id gets a fresh UUID when the staged rows are published.
-        var candidateId = annotation.Id is null ? null : part.IdPrefix + annotation.Id;
+        // A missing id gets a fresh UUID v4 now; a repeated or taken one gets it at publish.
+        var rowId = annotation.Id is null ? Guid.NewGuid().ToString() : part.IdPrefix + annotation.Id;
+        // No image id: an empty sample id, which no sample has, so the row counts as an orphan.
+        var sampleId = annotation.ImageId is null ? string.Empty : part.IdPrefix + annotation.ImageId;
         var area = annotation.Area ?? annotation.Width * annotation.Height;
-        return new StagedAnnotationRow(part.Index, annotation, candidateId, area);
+        return new StagedAnnotationRow(annotation, rowId, sampleId, CategoryPlaceholder(annotation.CategoryId), area);
+    }
+
+    // A file has a few dozen category ids and a million annotations: one placeholder string per id.
+    private readonly Dictionary<long, string> _placeholders = [];
+
+    private string CategoryPlaceholder(long? categoryId)
+    {
+        if (categoryId is not { } id)
+        {
+            return UnpublishedAnnotations.CategoryPlaceholder(null);
+        }
+
+        if (!_placeholders.TryGetValue(id, out var placeholder))
+        {
+            _placeholders[id] = placeholder = UnpublishedAnnotations.CategoryPlaceholder(id);
+        }
+
+        return placeholder;
     }
 
     private static void RequireAllowedId(string id, string kind, string path, string where)
