@@ -45,7 +45,20 @@ internal sealed class StagingPipeline : IAsyncDisposable
         ShipIfFull(batch);
     }
 
-    public async ValueTask AddAnnotationAsync(StagedAnnotationRow annotation, CancellationToken cancellationToken)
+    public ValueTask AddAnnotationAsync(in StagedAnnotationRow annotation, CancellationToken cancellationToken)
+    {
+        // The common case, a batch with room, without an async state machine per row (a million rows).
+        if (_current is { } batch)
+        {
+            batch.Annotations.Add(annotation);
+            ShipIfFull(batch);
+            return ValueTask.CompletedTask;
+        }
+
+        return AddToNextBatchAsync(annotation, cancellationToken);
+    }
+
+    private async ValueTask AddToNextBatchAsync(StagedAnnotationRow annotation, CancellationToken cancellationToken)
     {
         var batch = await CurrentAsync(cancellationToken);
         batch.Annotations.Add(annotation);
