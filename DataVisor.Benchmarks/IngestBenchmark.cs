@@ -96,6 +96,9 @@ public static class IngestBenchmark
             if (baseline.Count > 0)
             {
                 Console.WriteLine($"| baseline API ingest ({baselineApi}) | {Measure.Median(baseline):F2} | {total / Measure.Median(baseline):F2}x |");
+                // Per-round ratios: each round's two ingests saw the same load, unlike the two medians.
+                var ratios = ingest.Zip(baseline, (mine, theirs) => mine / theirs).ToList();
+                Console.WriteLine($"this build / baseline per round: {string.Join(", ", ratios.Select(r => $"{r:F2}x"))} (median {Measure.Median(ratios):F2}x)");
             }
 
             Console.WriteLine($"ingest rate: {images / total:N0} images/s, {images * perImage / total:N0} annotations/s; API peak RSS: max {peaks.Max() / 1e6:F0} MB");
