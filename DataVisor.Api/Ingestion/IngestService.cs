@@ -16,10 +16,11 @@ public enum IngestOutcome
 
 /// <summary>
 /// Runs one ingest, R2's single file or the splits of an R36 import, of COCO or classification JSONL:
-/// a single streaming pass per file that stages it into connection-local tables, checks across entries in SQL, then one transaction that publishes
-/// everything (contract §5.1, §5.4). Progress
-/// goes to an <see cref="IIngestEventSink"/>; every failure ends with an <c>error</c> event and leaves
-/// nothing behind.
+/// a single streaming pass per file that stages it into connection-local tables (a COCO file's annotations
+/// go straight into <c>annotations</c>, unpublished: <see cref="UnpublishedAnnotations"/>), checks across
+/// entries in SQL, then one transaction that publishes everything (contract §5.1, §5.4). Progress goes to
+/// an <see cref="IIngestEventSink"/>; every failure ends with an <c>error</c> event and leaves nothing
+/// behind.
 /// </summary>
 public sealed partial class IngestService(
     DuckDbDatabase database,
