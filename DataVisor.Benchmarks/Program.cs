@@ -4,7 +4,7 @@ using DataVisor.Benchmarks;
 // these shared machines vary by up to 3x between runs, so absolute times alone mean little.
 var benchmarks = new Dictionary<string, (Func<string[], Task<int>> Run, string Help)>(StringComparer.OrdinalIgnoreCase)
 {
-    ["ingest"] = (IngestBenchmark.RunAsync, "[--images N] [--annotations-per-image K] [--repeat R] [--baseline-api DLL] [--api-settings K=V,...]   COCO ingest (R2) vs reading the file with System.Text.Json"),
+    ["ingest"] = (IngestBenchmark.RunAsync, "[--images N] [--annotations-per-image K] [--repeat R] [--baseline-api DLL] [--api-settings K=V,...]  [--floor-only 1]  COCO ingest (R2) vs reading the file with System.Text.Json, and the DuckDB Appender floor"),
     ["thumbnails"] = (ThumbnailBenchmark.RunAsync, "[--images N]   cold thumbnail generation and cache-hit latency of R14"),
     ["evaluation"] = (EvaluationBenchmark.RunAsync, "[--images N] [--repeat R]   R19/R21 on a val2017-sized evaluation, load vs compute"),
     ["browse"] = (BrowseBenchmark.RunAsync, "[samples=1000000] [annotations-per-sample=10] [kept-database-path]   /samples pages, facets and statistics"),

@@ -6,8 +6,9 @@ namespace DataVisor.Api.Annotations;
 
 /// <summary>
 /// Edits ground-truth annotations (contract §4.8). Each edit is one transaction that also brings the
-/// dataset's counters up to date (§2.1, D7). Annotation ids are unique across the database, so matching
-/// by id alone can never reach another dataset's row; predictions are never matched.
+/// dataset's counters up to date (§2.1, D7). Annotation ids are unique across the published datasets; the
+/// statements still match the dataset too, because an ingest's unpublished rows (see
+/// <c>UnpublishedAnnotations</c>) may reuse an id until they are published. Predictions are never matched.
 /// </summary>
 public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gate, BrowseCache browse)
 {
@@ -20,8 +21,10 @@ public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gat
                 return EditRejection.EmptyCategory;
             }
 
-            var previous = CategoryOf(connection, annotationId);
-            connection.Execute("UPDATE annotations SET category_name = $name WHERE id = $id", ("name", categoryName), ("id", annotationId));
+            var previous = CategoryOf(connection, target.DatasetId, annotationId);
+            connection.Execute(
+                "UPDATE annotations SET category_name = $name WHERE id = $id AND dataset_id = $dataset_id",
+                ("name", categoryName), ("id", annotationId), ("dataset_id", target.DatasetId));
             UpdateCounters(connection, target.DatasetId);
             BrowseIndex.AdjustAnnotationCount(connection, target.DatasetId, target.SampleId, previous, GroundTruth, -1);
             BrowseIndex.AdjustAnnotationCount(connection, target.DatasetId, target.SampleId, categoryName, GroundTruth, +1);
@@ -39,8 +42,8 @@ public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gat
             }
 
             connection.Execute(
-                "UPDATE annotations SET bbox_x = $x, bbox_y = $y, bbox_w = $w, bbox_h = $h, area = $area WHERE id = $id",
-                ("x", box.X), ("y", box.Y), ("w", box.Width), ("h", box.Height), ("area", box.Area), ("id", annotationId));
+                "UPDATE annotations SET bbox_x = $x, bbox_y = $y, bbox_w = $w, bbox_h = $h, area = $area WHERE id = $id AND dataset_id = $dataset_id",
+                ("x", box.X), ("y", box.Y), ("w", box.Width), ("h", box.Height), ("area", box.Area), ("id", annotationId), ("dataset_id", target.DatasetId));
             UpdateCounters(connection, target.DatasetId);
             return null;
         });
@@ -49,8 +52,8 @@ public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gat
     public Task<EditRejection?> DeleteAsync(string annotationId, CancellationToken cancellationToken) =>
         EditAsync(annotationId, cancellationToken, (connection, target) =>
         {
-            var previous = CategoryOf(connection, annotationId);
-            connection.Execute("DELETE FROM annotations WHERE id = $id", ("id", annotationId));
+            var previous = CategoryOf(connection, target.DatasetId, annotationId);
+            connection.Execute("DELETE FROM annotations WHERE id = $id AND dataset_id = $dataset_id", ("id", annotationId), ("dataset_id", target.DatasetId));
             connection.Execute("DELETE FROM annotation_triage WHERE dataset_id = $dataset_id AND annotation_id = $id", ("dataset_id", target.DatasetId), ("id", annotationId));
             // §2.5/D16: `triage:annotated` is present exactly while the sample has an override; the
             // prefix matches R47's rule for the same marker.
@@ -131,7 +134,9 @@ public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gat
     private static EditTarget? FindGroundTruth(DuckDBConnection connection, string annotationId)
     {
         using var command = connection.Prepare(
-            "SELECT dataset_id, sample_id FROM annotations WHERE id = $id AND source = 'ground_truth'", ("id", annotationId));
+            // Through the datasets row: an ingest's annotations exist before their dataset is published.
+            "SELECT dataset_id, sample_id FROM annotations WHERE id = $id AND source = 'ground_truth' AND dataset_id IN (SELECT id FROM datasets)",
+            ("id", annotationId));
         using var reader = command.ExecuteReader();
         return reader.Read() ? new EditTarget(reader.GetString(0), reader.GetString(1)) : null;
     }
@@ -153,6 +158,7 @@ public sealed class GroundTruthEditor(DuckDbDatabase database, RowUpdateGate gat
 
     private const string GroundTruth = "ground_truth";
 
-    private static string CategoryOf(DuckDBConnection connection, string annotationId) =>
-        (string)connection.Scalar("SELECT category_name FROM annotations WHERE id = $id", ("id", annotationId))!;
+    private static string CategoryOf(DuckDBConnection connection, string datasetId, string annotationId) =>
+        (string)connection.Scalar(
+            "SELECT category_name FROM annotations WHERE id = $id AND dataset_id = $dataset_id", ("id", annotationId), ("dataset_id", datasetId))!;
 }

@@ -105,7 +105,7 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
         }
 
         var id = image.Id ?? throw new CocoFileException($"Image without id in {path} (images[{image.Index}])");
-        RequireAllowedId(id, "image", path, $"images[{image.Index}]");
+        RequireAllowedId(id, "image", path, image.Index);
         if (string.IsNullOrEmpty(image.FileName))
         {
             throw new CocoFileException($"Image without file_name in {path} (images[{image.Index}])");
@@ -130,7 +130,7 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
         return (new StagedImageRow(part.Index, image.Index, id, sampleId, image.FileName, part.ImageDir, part.Split, width.Value, height.Value, Skipped: false), true);
     }
 
-    private static StagedAnnotationRow StageAnnotation(IngestPart part, CocoAnnotation annotation)
+    private StagedAnnotationRow StageAnnotation(IngestPart part, CocoAnnotation annotation)
     {
         var path = part.AnnotationPath;
         if (annotation.IdMalformed)
@@ -140,21 +140,43 @@ public sealed class CocoFileStager(IngestStaging staging, IngestProgress progres
 
         if (annotation.Id is { } id)
         {
-            RequireAllowedId(id, "annotation", path, $"annotations[{annotation.Index}]");
+            RequireAllowedId(id, "annotation", path, annotation.Index);
         }
 
-        // A missing id gets a fresh UUID when the staged rows are published.
-        var candidateId = annotation.Id is null ? null : part.IdPrefix + annotation.Id;
+        // A missing id gets a fresh UUID v4 now; a repeated or taken one gets it at publish.
+        var rowId = annotation.Id is null ? Guid.NewGuid().ToString() : part.IdPrefix + annotation.Id;
+        // No image id: an empty sample id, which no sample has, so the row counts as an orphan.
+        var sampleId = annotation.ImageId is null ? string.Empty : part.IdPrefix + annotation.ImageId;
         var area = annotation.Area ?? annotation.Width * annotation.Height;
-        return new StagedAnnotationRow(part.Index, annotation, candidateId, area);
+        return new StagedAnnotationRow(annotation, rowId, sampleId, CategoryPlaceholder(annotation.CategoryId), area);
     }
 
-    private static void RequireAllowedId(string id, string kind, string path, string where)
+    // A file has a few dozen category ids and a million annotations: one placeholder string per id.
+    private readonly Dictionary<long, string> _placeholders = [];
+
+    private string CategoryPlaceholder(long? categoryId)
+    {
+        if (categoryId is not { } id)
+        {
+            return UnpublishedAnnotations.CategoryPlaceholder(null);
+        }
+
+        if (!_placeholders.TryGetValue(id, out var placeholder))
+        {
+            _placeholders[id] = placeholder = UnpublishedAnnotations.CategoryPlaceholder(id);
+        }
+
+        return placeholder;
+    }
+
+    // The entry's position is formatted only for the error: a million interpolated strings cost the
+    // pass ~10 % for nothing.
+    private static void RequireAllowedId(string id, string kind, string path, long index)
     {
         if (!CocoValues.IsAllowedId(id))
         {
             throw new CocoFileException(
-                $"Invalid {kind} id '{id}' in {path} ({where}): ids must not be empty or contain /, \\, ?, #, % or control characters");
+                $"Invalid {kind} id '{id}' in {path} ({kind}s[{index}]): ids must not be empty or contain /, \\, ?, #, % or control characters");
         }
     }
 }

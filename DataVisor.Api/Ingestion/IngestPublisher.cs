@@ -8,9 +8,10 @@ namespace DataVisor.Api.Ingestion;
 public sealed record PublishedDataset(string Id, long ImageCount, long AnnotationCount, long CategoryCount, DateTime CreatedAt);
 
 /// <summary>
-/// Moves an ingest's staged rows into the real tables and inserts the dataset row with its counters, in
-/// ONE transaction on the ingest's connection (contract §5.1.1, D4): either everything becomes visible at
-/// the commit or, on any failure or cancellation, nothing does.
+/// Moves an ingest's staged rows into the real tables, completes its <see cref="UnpublishedAnnotations"/>
+/// and inserts the dataset row with its counters, in ONE transaction on the ingest's connection (contract
+/// §5.1.1, D4): either everything becomes visible at the commit or, on any failure or cancellation, nothing
+/// does (the caller then deletes the unpublished annotations).
 /// </summary>
 /// <remarks>
 /// Annotation ids must be unique across the whole database (§2.10, D1) also when ingests run concurrently.
@@ -28,7 +29,11 @@ public sealed class IngestPublisher(RowUpdateGate gate)
         try
         {
             var images = Execute(connection, InsertSamples, plan.DatasetId);
-            var annotations = Execute(connection, InsertAnnotations, plan.DatasetId);
+            // COCO annotations are in `annotations` already (appended once, unpublished); classification
+            // labels are few (one per image) and staged.
+            var annotations = plan.Format == IngestRequest.JsonlFormat
+                ? Execute(connection, InsertAnnotations, plan.DatasetId)
+                : UnpublishedAnnotations.Complete(connection, plan.DatasetId);
             Execute(connection, InsertCategories, plan.DatasetId);
             var categories = CountCategories(connection, plan.DatasetId);
 

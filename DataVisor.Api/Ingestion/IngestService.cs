@@ -16,10 +16,11 @@ public enum IngestOutcome
 
 /// <summary>
 /// Runs one ingest, R2's single file or the splits of an R36 import, of COCO or classification JSONL:
-/// a single streaming pass per file that stages it into connection-local tables, checks across entries in SQL, then one transaction that publishes
-/// everything (contract §5.1, §5.4). Progress
-/// goes to an <see cref="IIngestEventSink"/>; every failure ends with an <c>error</c> event and leaves
-/// nothing behind.
+/// a single streaming pass per file that stages it into connection-local tables (a COCO file's annotations
+/// go straight into <c>annotations</c>, unpublished: <see cref="UnpublishedAnnotations"/>), checks across
+/// entries in SQL, then one transaction that publishes everything (contract §5.1, §5.4). Progress goes to
+/// an <see cref="IIngestEventSink"/>; every failure ends with an <c>error</c> event and leaves nothing
+/// behind.
 /// </summary>
 public sealed partial class IngestService(
     DuckDbDatabase database,
@@ -92,11 +93,50 @@ public sealed partial class IngestService(
 
     private async Task<PublishedDataset> IngestPartsAsync(IngestPlan plan, IIngestEventSink sink, CancellationToken cancellationToken)
     {
+        PublishedDataset published;
+        string completion;
+        try
+        {
+            (published, completion) = await StageAndPublishAsync(plan, sink, cancellationToken);
+        }
+        catch
+        {
+            // D4: the rows a COCO pass appended straight into `annotations` are not visible (no datasets
+            // row), but they must not stay. Runs under the caller's write lease, so shutdown waits for it.
+            DeleteUnpublished(plan);
+            throw;
+        }
+
+        // Committed already: a client gone by now finds the dataset in the list, so the send may fail quietly.
+        var imageCount = (int)Math.Min(published.ImageCount, int.MaxValue);
+        await TrySendAsync(sink, new IngestEvent(IngestStages.Complete, imageCount, imageCount, completion, plan.DatasetId));
+        plugins.IngestCompleted(plan, published);
+        return published;
+    }
+
+    private void DeleteUnpublished(IngestPlan plan)
+    {
+        try
+        {
+            using var cleanup = database.OpenConnection();
+            UnpublishedAnnotations.Delete(cleanup, plan.DatasetId);
+        }
+        catch (DuckDB.NET.Data.DuckDBException ex)
+        {
+            // Still invisible, and the next start deletes them; the ingest's own failure is the one to report.
+            LogCleanupFailed(logger, plan.DatasetId, ex);
+        }
+    }
+
+    /// <summary>Stages every part, then publishes; returns once the dataset is committed, or throws with nothing published.</summary>
+    private async Task<(PublishedDataset Published, string Completion)> StageAndPublishAsync(IngestPlan plan, IIngestEventSink sink, CancellationToken cancellationToken)
+    {
         using var connection = database.OpenConnection();
-        using var staging = IngestStaging.Create(connection);
+        using var staging = IngestStaging.Create(connection, plan.DatasetId);
         plugins.IngestStarted(plan);
 
         var skipped = new SkippedRecords(0, 0, 0);
+        long orphansSoFar = 0;
         for (var index = 0; index < plan.Parts.Count; index++)
         {
             var part = plan.Parts[index];
@@ -109,7 +149,8 @@ public sealed partial class IngestService(
                     cancellationToken);
             }
 
-            var (staged, annotations) = await StagePartAsync(plan, part, staging, progress, cancellationToken);
+            var (staged, annotations) = await StagePartAsync(plan, part, staging, progress, orphansSoFar, cancellationToken);
+            orphansSoFar += annotations.Orphans;
             await GenerateThumbnailsAsync(connection, plan, part, progress, cancellationToken);
 
             var partSkipped = new SkippedRecords(annotations.Orphans, staged.EscapingImages, staged.SkippedLines);
@@ -138,17 +179,12 @@ public sealed partial class IngestService(
             commit?.SetTag("datavisor.ingest.annotations", published.AnnotationCount);
         }
 
-        var imageCount = (int)Math.Min(published.ImageCount, int.MaxValue);
-        var message = $"Ingestion complete: {published.ImageCount} images, {published.AnnotationCount} annotations{skipped.Clauses()} (dataset_id={plan.DatasetId})";
-        // Committed already: a client gone by now finds the dataset in the list, so the send may fail quietly.
-        await TrySendAsync(sink, new IngestEvent(IngestStages.Complete, imageCount, imageCount, message, plan.DatasetId));
-        plugins.IngestCompleted(plan, published);
-        return published;
+        return (published, $"Ingestion complete: {published.ImageCount} images, {published.AnnotationCount} annotations{skipped.Clauses()} (dataset_id={plan.DatasetId})");
     }
 
     /// <summary>Reads one annotation file into the staging tables and checks it (one part: R2's file, or one R36 split).</summary>
     private async Task<(StagedFile Staged, StagedAnnotationCounts Annotations)> StagePartAsync(
-        IngestPlan plan, IngestPart part, IngestStaging staging, IngestProgress progress, CancellationToken cancellationToken)
+        IngestPlan plan, IngestPart part, IngestStaging staging, IngestProgress progress, long orphansBefore, CancellationToken cancellationToken)
     {
         var connection = staging.Connection;
         StagedFile staged;
@@ -191,7 +227,17 @@ public sealed partial class IngestService(
                 throw new CocoFileException($"Duplicate image id '{duplicate}' in {part.AnnotationPath}");
             }
 
-            annotations = StagedChecks.CountAnnotations(connection, part.Index);
+            if (plan.Format == IngestRequest.JsonlFormat)
+            {
+                annotations = StagedChecks.CountAnnotations(connection, part.Index);
+            }
+            else
+            {
+                // Orphans are counted over all parts so far (they are deleted only at publish).
+                var counted = UnpublishedAnnotations.Count(connection, plan.DatasetId, part.Index);
+                annotations = counted with { Orphans = counted.Orphans - orphansBefore };
+            }
+
             resolve?.SetTag("datavisor.ingest.annotations", annotations.Stored);
             resolve?.SetTag("datavisor.ingest.orphans", annotations.Orphans);
         }
@@ -244,6 +290,9 @@ public sealed partial class IngestService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped {Count} categories without id or name in {AnnotationPath}")]
     private static partial void LogCategoriesSkipped(ILogger logger, long count, string annotationPath);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Unpublished annotations of dataset {DatasetId} could not be deleted now; the next start deletes them")]
+    private static partial void LogCleanupFailed(ILogger logger, string datasetId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Ingest of {AnnotationPath} failed")]
     private static partial void LogIngestFault(ILogger logger, string annotationPath, Exception exception);

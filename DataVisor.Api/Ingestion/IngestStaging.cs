@@ -1,3 +1,4 @@
+using DataVisor.Api.Storage;
 using DuckDB.NET.Data;
 
 namespace DataVisor.Api.Ingestion;
@@ -8,6 +9,8 @@ namespace DataVisor.Api.Ingestion;
 /// ingest leaves nothing behind without any cleanup; the real tables are written only by
 /// <see cref="IngestPublisher"/>, in one transaction. Annotations may reference images that come later in
 /// the file, so they are resolved against the staged images with SQL after the pass.
+/// The exception is the bulk of a COCO ingest, its annotations: <see cref="AppendAnnotation"/> writes them
+/// once, straight into <c>annotations</c> as <see cref="UnpublishedAnnotations"/>.
 /// </summary>
 /// <remarks><c>part</c> numbers the annotation files of one ingest (R2 has one; R36 one per split).</remarks>
 public sealed class IngestStaging : IDisposable
@@ -55,16 +58,21 @@ public sealed class IngestStaging : IDisposable
         """;
 
     private readonly DuckDBConnection _connection;
+    private readonly string _datasetId;
     private DuckDBAppender? _categories;
     private DuckDBAppender? _images;
     private DuckDBAppender? _annotations;
     private DuckDBAppender? _sampleMetadata;
+    private DuckDBAppender? _unpublishedAnnotations;
+
+    // Columns another feature may have added to `annotations` after the 13 this appender writes.
+    private int _laterAnnotationColumns = -1;
 
     // Appenders open on first use, so the parts of a multi-split import can each be staged and then
     // checked in SQL (which needs the appenders flushed) before the next part is read.
-    private IngestStaging(DuckDBConnection connection) => _connection = connection;
+    private IngestStaging(DuckDBConnection connection, string datasetId) => (_connection, _datasetId) = (connection, datasetId);
 
-    public static IngestStaging Create(DuckDBConnection connection)
+    public static IngestStaging Create(DuckDBConnection connection, string datasetId)
     {
         using (var command = connection.CreateCommand())
         {
@@ -72,7 +80,7 @@ public sealed class IngestStaging : IDisposable
             command.ExecuteNonQuery();
         }
 
-        return new IngestStaging(connection);
+        return new IngestStaging(connection, datasetId);
     }
 
     public DuckDBConnection Connection => _connection;
@@ -89,13 +97,30 @@ public sealed class IngestStaging : IDisposable
             .AppendValue(skipped)
             .EndRow();
 
-    public void AppendAnnotation(int part, in CocoAnnotation annotation, string? candidateId, double area) =>
-        Open(ref _annotations, "staged_annotations").CreateRow()
-            .AppendValue(part).AppendValue(annotation.Index).AppendValue(candidateId).AppendValue(annotation.ImageId)
-            .AppendValue(annotation.CategoryId)
+    /// <summary>A COCO annotation, appended as an unpublished row of <c>annotations</c> (see <see cref="UnpublishedAnnotations"/>).</summary>
+    public void AppendAnnotation(in StagedAnnotationRow row)
+    {
+        if (_laterAnnotationColumns < 0)
+        {
+            _laterAnnotationColumns = Convert.ToInt32(
+                _connection.Scalar("SELECT count(*) - 13 FROM information_schema.columns WHERE table_name = 'annotations' AND table_schema = 'main'"),
+                System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var annotation = row.Annotation;
+        var appended = Open(ref _unpublishedAnnotations, "annotations").CreateRow()
+            .AppendValue(row.Id).AppendValue(_datasetId).AppendValue(row.SampleId).AppendValue(row.CategoryPlaceholder)
             .AppendValue(annotation.X).AppendValue(annotation.Y).AppendValue(annotation.Width).AppendValue(annotation.Height)
-            .AppendValue(area).AppendValue(annotation.IsCrowd).AppendNullValue()
-            .EndRow();
+            .AppendValue(row.Area).AppendValue(annotation.IsCrowd).AppendValue(GroundTruth).AppendNullValue().AppendValue(annotation.Index);
+        for (var column = 0; column < _laterAnnotationColumns; column++)
+        {
+            appended = appended.AppendNullValue();
+        }
+
+        appended.EndRow();
+    }
+
+    private const string GroundTruth = "ground_truth";
 
     /// <summary>A classification label: no box, area 0, the category named directly.</summary>
     public void AppendLabel(int part, long sequence, string candidateId, string imageId, string? label) =>
@@ -150,18 +175,18 @@ public sealed class IngestStaging : IDisposable
     /// <summary>Flushes the appenders; their rows are visible to SQL only after this.</summary>
     public void CompleteAppends()
     {
-        foreach (var appender in (DuckDBAppender?[])[_categories, _images, _annotations, _sampleMetadata])
+        foreach (var appender in (DuckDBAppender?[])[_categories, _images, _annotations, _sampleMetadata, _unpublishedAnnotations])
         {
             appender?.Close();
             appender?.Dispose();
         }
 
-        _categories = _images = _annotations = _sampleMetadata = null;
+        _categories = _images = _annotations = _sampleMetadata = _unpublishedAnnotations = null;
     }
 
     public void Dispose()
     {
-        foreach (var appender in (DuckDBAppender?[])[_categories, _images, _annotations, _sampleMetadata])
+        foreach (var appender in (DuckDBAppender?[])[_categories, _images, _annotations, _sampleMetadata, _unpublishedAnnotations])
         {
             appender?.Dispose();
         }

@@ -45,7 +45,20 @@ internal sealed class StagingPipeline : IAsyncDisposable
         ShipIfFull(batch);
     }
 
-    public async ValueTask AddAnnotationAsync(StagedAnnotationRow annotation, CancellationToken cancellationToken)
+    public ValueTask AddAnnotationAsync(in StagedAnnotationRow annotation, CancellationToken cancellationToken)
+    {
+        // The common case, a batch with room, without an async state machine per row (a million rows).
+        if (_current is { } batch)
+        {
+            batch.Annotations.Add(annotation);
+            ShipIfFull(batch);
+            return ValueTask.CompletedTask;
+        }
+
+        return AddToNextBatchAsync(annotation, cancellationToken);
+    }
+
+    private async ValueTask AddToNextBatchAsync(StagedAnnotationRow annotation, CancellationToken cancellationToken)
     {
         var batch = await CurrentAsync(cancellationToken);
         batch.Annotations.Add(annotation);
@@ -157,7 +170,7 @@ internal sealed class StagingPipeline : IAsyncDisposable
 
         foreach (var a in batch.Annotations)
         {
-            _staging.AppendAnnotation(a.Part, a.Annotation, a.CandidateId, a.Area);
+            _staging.AppendAnnotation(a);
         }
     }
 
@@ -185,4 +198,5 @@ internal readonly record struct StagedCategoryRow(int Part, long Position, long 
 internal readonly record struct StagedImageRow(
     int Part, long Position, string SourceImageId, string SampleId, string FileName, string ImageDir, string? Split, int Width, int Height, bool Skipped);
 
-internal readonly record struct StagedAnnotationRow(int Part, CocoAnnotation Annotation, string? CandidateId, double Area);
+/// <summary>A COCO annotation as appended: its id (source id or a fresh UUID), its sample's id, its category id as a placeholder name.</summary>
+public readonly record struct StagedAnnotationRow(CocoAnnotation Annotation, string Id, string SampleId, string CategoryPlaceholder, double Area);

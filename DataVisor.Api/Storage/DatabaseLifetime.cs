@@ -15,6 +15,7 @@ public sealed class DatabaseLifetime(DuckDbDatabase database, IHostApplicationLi
         using (var connection = database.OpenConnection())
         {
             DatabaseSchema.EnsureCreated(connection);
+            Ingestion.UnpublishedAnnotations.DeleteLeftovers(connection);
         }
 
         // ApplicationStopped fires after every hosted service (the web server included) has stopped.
