@@ -61,14 +61,15 @@ public static class BrowseIndex
         // Both read the annotations directly: materialising a per-(sample, category, source) temp table
         // first cost one more ~1M-row write at 10 annotations per sample (refresh ~45 % slower).
         // Ordered by category so each category's rows sit together and row-group min/max pruning applies.
-        // Only the rank is stored: the snapshot orders and filters in memory, so the split and sort-rank copies
-        // this table once carried were ~50 MB of sort payload at ingest (its memory peak) that nothing read.
+        // Only the rank is stored, unsorted: the snapshot orders and filters in memory and reads a category's
+        // rows once per change. The split and sort-rank copies this table once carried, and the sort by
+        // category that let a query prune row groups, were the ingest's memory peak (100K images / 1M
+        // annotations at the 256MB limit: peak RSS 445-513 MB with them, 411-422 MB without; docs/PERFORMANCE.md).
         Execute(connection, """
             INSERT INTO sample_categories (dataset_id, category_name, rank_id)
             SELECT $dataset_id, m.category_name, s.rank_id
             FROM (SELECT DISTINCT category_name, sample_id FROM annotations WHERE dataset_id = $dataset_id) m
             JOIN samples s ON s.dataset_id = $dataset_id AND s.id = m.sample_id
-            ORDER BY m.category_name, s.rank_id
             """, datasetId);
         Execute(connection, """
             INSERT INTO annotation_counts (dataset_id, split, category_name, source, annotation_count)

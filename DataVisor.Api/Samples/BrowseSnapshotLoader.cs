@@ -156,7 +156,7 @@ internal static class BrowseSnapshotLoader
     /// <summary>Room for this many tags per sample in the packed (rank, position) pairs.</summary>
     private const long PositionsPerRank = 1 << 20;
 
-    /// <summary>The membership rows are stored ordered by category, so min/max pruning reads only this category's row groups.</summary>
+    /// <summary>One category's members, in any order (a scan of the dataset's membership rows, once per change).</summary>
     public static int[] LoadCategory(DuckDBConnection connection, string datasetId, string category) =>
         ReadOrdinals(connection,
             "SELECT rank_id FROM sample_categories WHERE dataset_id = $dataset_id AND category_name = $category",

@@ -113,7 +113,7 @@ public static class DatabaseSchema
     /// </summary>
     private const string SlimSampleCategories = """
         CREATE TABLE sample_categories_slim AS
-            SELECT dataset_id, category_name, rank_id FROM sample_categories ORDER BY dataset_id, category_name, rank_id;
+            SELECT dataset_id, category_name, rank_id FROM sample_categories;
         DROP TABLE sample_categories;
         ALTER TABLE sample_categories_slim RENAME TO sample_categories;
         """;
