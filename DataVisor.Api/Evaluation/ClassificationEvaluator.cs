@@ -13,16 +13,8 @@ public static class ClassificationEvaluator
             .Select(entry => (Truth: entry.CategoryName, Predicted: entry.PredictedClass))
             .ToList();
 
-        var labels = outcomes.Select(o => o.Truth)
-            .Concat(outcomes.Where(o => o.Predicted is not null).Select(o => o.Predicted!))
-            .Distinct(StringComparer.Ordinal)
-            .Order(OrdinalText.Comparer)
-            .ToArray();
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < labels.Length; i++)
-        {
-            index[labels[i]] = i;
-        }
+        var (labels, index) = OrdinalText.DistinctSorted(
+            outcomes.Select(o => o.Truth).Concat(outcomes.Where(o => o.Predicted is not null).Select(o => o.Predicted!)));
 
         var matrix = new long[labels.Length][];
         for (var i = 0; i < labels.Length; i++)

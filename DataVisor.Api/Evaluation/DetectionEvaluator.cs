@@ -45,22 +45,8 @@ public static class DetectionEvaluator
     }
 
     /// <summary>Every class seen in GT or predictions, in ordinal order, and its index.</summary>
-    private static (string[] Classes, Dictionary<string, int> Index) Classes(IReadOnlyList<EvaluationSample> samples)
-    {
-        var classes = samples
-            .SelectMany(s => s.GroundTruth.Concat(s.Predictions))
-            .Select(a => a.CategoryName)
-            .Distinct(StringComparer.Ordinal)
-            .Order(OrdinalText.Comparer)
-            .ToArray();
-        var classIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < classes.Length; i++)
-        {
-            classIndex[classes[i]] = i;
-        }
-
-        return (classes, classIndex);
-    }
+    private static (string[] Classes, Dictionary<string, int> Index) Classes(IReadOnlyList<EvaluationSample> samples) =>
+        OrdinalText.DistinctSorted(samples.SelectMany(s => s.GroundTruth.Concat(s.Predictions)).Select(a => a.CategoryName));
 
     /// <summary>§6.2 and §6.3: rows actual, columns predicted, index N = background.</summary>
     private static long[][] ConfusionMatrix(IReadOnlyList<EvaluationSample> samples, Dictionary<string, int> classIndex, double iouThreshold, double confThreshold)

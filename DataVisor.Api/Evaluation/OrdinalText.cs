@@ -8,6 +8,19 @@ public sealed class OrdinalText : IComparer<string>
 {
     public static readonly OrdinalText Comparer = new();
 
+    /// <summary>The distinct names in ordinal order, and each name's position in that order.</summary>
+    public static (string[] Names, Dictionary<string, int> Index) DistinctSorted(IEnumerable<string> names)
+    {
+        var sorted = names.Distinct(StringComparer.Ordinal).Order(Comparer).ToArray();
+        var index = new Dictionary<string, int>(sorted.Length, StringComparer.Ordinal);
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            index[sorted[i]] = i;
+        }
+
+        return (sorted, index);
+    }
+
     public int Compare(string? x, string? y)
     {
         if (x is null || y is null)
