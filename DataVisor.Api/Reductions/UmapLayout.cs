@@ -31,7 +31,7 @@ namespace DataVisor.Api.Reductions;
 public static class UmapLayout
 {
     private const int NegativeSamplesPerPositive = 10;
-    private const float LateRepulsionStrength = 4f; // umap-learn's gamma, 1 before LateRepulsionFrom
+    private const float LateRepulsionStrength = 8f; // umap-learn's gamma, 1 before LateRepulsionFrom
     private const float LateRepulsionFrom = 0.25f;
     private const float GradientClip = 4f;
     private const float InitialLearningRate = 1f;
