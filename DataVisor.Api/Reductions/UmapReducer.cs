@@ -39,7 +39,7 @@ public sealed class UmapReducer : IDimensionReducer
         var epochs = count <= SmallGraphVertices ? SmallGraphEpochs : LargeGraphEpochs;
         var graph = UmapFuzzyGraph.Build(neighbours, epochs);
         var random = new UmapRandom(Seed);
-        var embedding = InitialLayout(graph, ref random, cancellationToken);
+        var embedding = InitialLayout(graph, vectors, ref random, cancellationToken);
         UmapLayout.Optimise(embedding, graph, Curve, epochs, Seed, cancellationToken);
         var coordinates = new double[2 * count];
         for (var i = 0; i < coordinates.Length; i++)
@@ -51,11 +51,12 @@ public sealed class UmapReducer : IDimensionReducer
     }
 
     /// <summary>
-    /// The spectral layout scaled so its largest coordinate is 10, jittered by N(0, 10⁻⁴) so that duplicates
+    /// The spectral layout (per connected component, each in its own disc, as umap-learn's
+    /// multi_component_layout) scaled so its largest coordinate is 10, jittered by N(0, 10⁻⁴) so that duplicates
     /// can separate, then stretched to [0, 10] per axis, as umap-learn does. Tiny graphs (n ≤ 3) have no
     /// two non-trivial eigenvectors; umap-learn falls back to uniform [−10, 10], and so does this.
     /// </summary>
-    private static float[] InitialLayout(UmapFuzzyGraph graph, ref UmapRandom random, CancellationToken cancellationToken)
+    private static float[] InitialLayout(UmapFuzzyGraph graph, VectorSet vectors, ref UmapRandom random, CancellationToken cancellationToken)
     {
         var count = graph.VertexCount;
         double[] layout;
@@ -69,7 +70,8 @@ public sealed class UmapReducer : IDimensionReducer
         }
         else
         {
-            layout = UmapSpectralInit.Compute(graph, SpectralIterations, ref random, cancellationToken);
+            var components = UmapComponents.Find(graph, vectors, ref random);
+            layout = UmapSpectralInit.Compute(graph, components, SpectralIterations, ref random, cancellationToken);
             var largest = 0.0;
             foreach (var value in layout)
             {
