@@ -10,8 +10,9 @@ namespace DataVisor.Benchmarks;
 /// docs/PERFORMANCE.md "2-D reductions against scikit-learn (issue 6)". Every reducer of the API (found by
 /// reflection over <see cref="IDimensionReducer"/>, so PCA, t-SNE and UMAP all appear once they exist) runs
 /// in-process on the same vectors as scikit-learn 1.2's TSNE (Barnes–Hut, cosine, PCA init) and PCA, run by
-/// <c>reductions_reference.py</c> in the same process tree right after. The script scores every layout with
-/// one scorer: trustworthiness at k = 10 (cosine) and the 10-NN class agreement in 2-D.
+/// <c>reductions_reference.py</c> in the same process tree right after. Every layout gets the same scores:
+/// trustworthiness at k = 10 (cosine) over all points (<see cref="ExactTrustworthiness"/>, checked against
+/// scikit-learn's own function up to 10K points) and the 10-NN class agreement in 2-D (the script).
 /// </summary>
 internal static class ReductionsBenchmark
 {
@@ -63,6 +64,7 @@ internal static class ReductionsBenchmark
                 ReductionsData.WriteNpy(Path.Combine(folder.FullName, "vectors.npy"), vectors.Values, vectors.Count, vectors.Dimension);
                 ReductionsData.WriteNpy(Path.Combine(folder.FullName, "labels.npy"), labels, labels.Length);
                 var ourSeconds = new Dictionary<string, (double Wall, double Cpu)>();
+                var layouts = new Dictionary<string, double[]>();
                 foreach (var reducer in reducers)
                 {
                     double[] layout = [];
@@ -72,6 +74,7 @@ internal static class ReductionsBenchmark
                     ourSeconds[reducer.Method] = (wall, cpu);
                     Console.WriteLine($"  ours {reducer.Method}: {wall:F2} s wall, {cpu:F2} s CPU; load average {LoadAverage()}");
                     ReductionsData.WriteNpy(Path.Combine(folder.FullName, $"ours_{reducer.Method}.npy"), layout, vectors.Count, 2);
+                    layouts[$"ours_{reducer.Method}"] = layout;
                 }
 
                 var reference = await RunAsync(python, vectors.Count > sklearnTsneMax ? [script, folder.FullName, "--skip-tsne"] : [script, folder.FullName]);
@@ -81,7 +84,22 @@ internal static class ReductionsBenchmark
                     return 1;
                 }
 
-                var added = Rows(name, vectors.Count, ourSeconds, JsonDocument.Parse(reference.Output).RootElement).ToList();
+                var referenceJson = JsonDocument.Parse(reference.Output).RootElement;
+                foreach (var layout in referenceJson.GetProperty("layouts").EnumerateObject())
+                {
+                    layouts[layout.Name] = [.. layout.Value.EnumerateArray().Select(value => value.GetDouble())];
+                }
+
+                var trust = layouts.ToDictionary(layout => layout.Key, layout => ExactTrustworthiness.Score(vectors, layout.Value));
+                foreach (var (layoutName, score) in trust)
+                {
+                    var check = referenceJson.GetProperty("scores").GetProperty(layoutName).TryGetProperty("trustworthiness", out var sklearnScore)
+                        ? string.Create(CultureInfo.InvariantCulture, $"; scikit-learn's trustworthiness() {sklearnScore.GetDouble():F6}, difference {score - sklearnScore.GetDouble():E1}")
+                        : "";
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {layoutName}: exact trustworthiness {score:F6}{check}"));
+                }
+
+                var added = Rows(name, vectors.Count, ourSeconds, referenceJson, trust).ToList();
                 added.ForEach(Console.WriteLine);
                 rows.AddRange(added);
             }
@@ -99,10 +117,10 @@ internal static class ReductionsBenchmark
         return 0;
     }
 
-    private static IEnumerable<string> Rows(string name, int count, Dictionary<string, (double Wall, double Cpu)> ourSeconds, JsonElement reference)
+    private static IEnumerable<string> Rows(
+        string name, int count, Dictionary<string, (double Wall, double Cpu)> ourSeconds, JsonElement reference, Dictionary<string, double> trust)
     {
-        var scored = reference.GetProperty("scored_points").GetInt32();
-        var label = scored < count ? $"{count:N0} (scored on {scored:N0})" : $"{count:N0}";
+        var label = $"{count:N0}";
         var scores = reference.GetProperty("scores");
         foreach (var (method, seconds) in ourSeconds)
         {
@@ -119,7 +137,7 @@ internal static class ReductionsBenchmark
                 : "";
             yield return string.Create(CultureInfo.InvariantCulture,
                 $"| {name} | {label} | {method} (vs {baseline.Replace("sklearn_", "")}) | {wall} | {cpu} "
-                + $"| {Score(ours, "trustworthiness")} | {(ran ? Score(theirs, "trustworthiness") : "not run")} | {Score(ours, "knn_agreement")} "
+                + $"| {trust[$"ours_{method}"]:F4} | {(ran ? trust[baseline].ToString("F4", CultureInfo.InvariantCulture) : "not run")} | {Score(ours, "knn_agreement")} "
                 + $"| {(ran ? Score(theirs, "knn_agreement") : "not run")} | {difference} |");
         }
     }
