@@ -46,7 +46,7 @@ public sealed partial class BrowseCache(ILogger<BrowseCache> logger, long maxCac
     /// <summary>Call after committing a write that changed the dataset's tags or annotations.</summary>
     public void Invalidate(string datasetId, BrowseParts parts)
     {
-        var generations = _generations.GetOrAdd(datasetId, _ => new Generations());
+        var generations = GenerationsOf(datasetId);
         if (parts.HasFlag(BrowseParts.Tags))
         {
             Interlocked.Increment(ref generations.Tags);
@@ -92,7 +92,7 @@ public sealed partial class BrowseCache(ILogger<BrowseCache> logger, long maxCac
     /// <summary>The snapshot's tag memberships, reloaded when a tag write committed since they were read.</summary>
     public TagMembership Tags(DuckDBConnection connection, string datasetId, BrowseSnapshot snapshot)
     {
-        var generation = Volatile.Read(ref _generations.GetOrAdd(datasetId, _ => new Generations()).Tags);
+        var generation = Volatile.Read(ref GenerationsOf(datasetId).Tags);
         if (snapshot.Tags is { } tags && tags.Generation == generation)
         {
             return tags;
@@ -114,7 +114,7 @@ public sealed partial class BrowseCache(ILogger<BrowseCache> logger, long maxCac
     /// <summary>Ordinals of the samples with ≥1 annotation of <paramref name="category"/>, in no particular order.</summary>
     internal int[] Category(DuckDBConnection connection, string datasetId, BrowseSnapshot snapshot, string category)
     {
-        var generation = Volatile.Read(ref _generations.GetOrAdd(datasetId, _ => new Generations()).Categories);
+        var generation = Volatile.Read(ref GenerationsOf(datasetId).Categories);
         var categories = snapshot.Categories;
         if (categories is null || categories.Generation != generation)
         {
@@ -132,6 +132,8 @@ public sealed partial class BrowseCache(ILogger<BrowseCache> logger, long maxCac
     public long CachedBytes => _entries.Values.Sum(e =>
         e.Snapshot.BaseBytes + (e.Snapshot.Tags?.Bytes ?? 0)
         + (e.Snapshot.Categories?.Loaded.Values.Sum(o => (long)o.Length * sizeof(int)) ?? 0));
+
+    private Generations GenerationsOf(string datasetId) => _generations.GetOrAdd(datasetId, _ => new Generations());
 
     private BrowseSnapshot? Current(string datasetId, DatasetStamp stamp)
     {
