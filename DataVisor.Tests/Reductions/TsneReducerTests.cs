@@ -88,9 +88,24 @@ public sealed class TsneReducerTests
         // before the cancel against the reducer.
         var cancelledAt = 0L;
         using var registration = cancellation.Token.Register(() => Interlocked.Exchange(ref cancelledAt, Stopwatch.GetTimestamp()));
-        cancellation.CancelAfter(TimeSpan.FromMilliseconds(300));
+        // Cancelled from a thread of its own: CancelAfter's timer callback needs a thread-pool thread, and with
+        // the reducer's workers and other test classes busy it once fired only after the reduction had ended.
+        var canceller = new Thread(() =>
+        {
+            Thread.Sleep(300);
+            cancellation.Cancel();
+        }) { IsBackground = true };
+        canceller.Start();
 
-        var thrown = Assert.ThrowsAny<OperationCanceledException>(() => _reducer.Reduce(vectors, cancellation.Token));
+        OperationCanceledException thrown;
+        try
+        {
+            thrown = Assert.ThrowsAny<OperationCanceledException>(() => _reducer.Reduce(vectors, cancellation.Token));
+        }
+        finally
+        {
+            canceller.Join(); // before the source is disposed, whatever the outcome
+        }
 
         Assert.Equal(cancellation.Token, thrown.CancellationToken);
         var ranOnFor = Stopwatch.GetElapsedTime(Interlocked.Read(ref cancelledAt));
