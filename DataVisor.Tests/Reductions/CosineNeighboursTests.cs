@@ -5,10 +5,13 @@ namespace DataVisor.Tests.Reductions;
 /// <summary>The exact blocked k-NN shared by t-SNE and UMAP, against brute force in double precision.</summary>
 public sealed class CosineNeighboursTests
 {
-    [Fact]
-    public void Matches_brute_force_across_several_query_blocks()
+    [Theory]
+    [InlineData(CosineNeighbours.DefaultBlockRows)] // one block: only the diagonal tile
+    [InlineData(256)] // three blocks, the last one partial
+    [InlineData(199)] // four blocks, the last one 3 rows: fewer rows than k, so its column-side top k is short
+    public void Matches_brute_force_across_blocks(int blockRows)
     {
-        // 600 rows is three query blocks (the last one partial); unnormalised rows of varied length.
+        // Unnormalised rows of varied length.
         var random = new Random(11);
         const int count = 600, dimension = 10, k = 7;
         var values = new float[count * dimension];
@@ -17,7 +20,7 @@ public sealed class CosineNeighboursTests
             values[index] = (float)(ClusteredVectors.Gaussian(random) * (1 + index / dimension % 5));
         }
 
-        var graph = CosineNeighbours.Compute(new VectorSet(values, count, dimension), k, CancellationToken.None);
+        var graph = CosineNeighbours.Compute(new VectorSet(values, count, dimension), k, blockRows, CancellationToken.None);
         Assert.Equal((count, k, count * k, count * k), (graph.Count, graph.K, graph.Indices.Length, graph.Distances.Length));
         for (var row = 0; row < count; row++)
         {
