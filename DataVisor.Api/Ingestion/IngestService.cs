@@ -227,6 +227,12 @@ public sealed partial class IngestService(
                 throw new CocoFileException($"Duplicate image id '{duplicate}' in {part.AnnotationPath}");
             }
 
+            if (part.Index > 0 && StagedChecks.FindSampleIdOfAnEarlierPart(connection, part.Index) is var (sampleId, earlierSplit))
+            {
+                throw new CocoFileException(
+                    $"Sample id '{sampleId}' of split '{part.Split}' is also the id of an image of split '{earlierSplit}' (split name + '_' + image id); rename one of the splits");
+            }
+
             if (plan.Format == IngestRequest.JsonlFormat)
             {
                 annotations = StagedChecks.CountAnnotations(connection, part.Index);

@@ -23,6 +23,25 @@ public static class StagedChecks
     }
 
     /// <summary>
+    /// The first sample id (in file order) of this part that an earlier part already produced, with that
+    /// part's split, or null. Split prefixes (§2.10) make ids unique only while no image id contains an
+    /// underscore: split "a" with image "b_1" and split "a_b" with image "1" are both <c>a_b_1</c>.
+    /// </summary>
+    public static (string SampleId, string? EarlierSplit)? FindSampleIdOfAnEarlierPart(DuckDBConnection connection, int part)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT later.sample_id, earlier.split FROM staged_images later
+            JOIN staged_images earlier ON earlier.sample_id = later.sample_id AND earlier.part < later.part
+            WHERE later.part = $part
+            ORDER BY later.position, earlier.part LIMIT 1
+            """;
+        command.Parameters.Add(new DuckDBParameter("part", part));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)) : null;
+    }
+
+    /// <summary>
     /// Annotations whose image is stored, and orphans whose <c>image_id</c> names no image of the file
     /// (D19). Annotations of images skipped for their file name are neither: they go with their image.
     /// </summary>

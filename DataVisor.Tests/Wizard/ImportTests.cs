@@ -259,6 +259,42 @@ public sealed class ImportTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoSplitsProducingTheSameSampleId_RollBackWithTheClash()
+    {
+        // "a" + "_" + "b_1" and "a_b" + "_" + "1" are both a_b_1 (§2.10 prefixes); one sample cannot be two images.
+        var root = Root("clash");
+        WriteImages(Folder(root, "a"), 1);
+        WriteImages(Folder(root, "a_b"), 1);
+        var first = Write(Path.Combine(root, "a.json"), """
+            {"categories": [{"id": 1, "name": "cat"}],
+             "images": [{"id": "b_1", "file_name": "img_0.png", "width": 40, "height": 20}],
+             "annotations": [{"id": 1, "image_id": "b_1", "category_id": 1, "bbox": [1, 2, 3, 4]}]}
+            """);
+        var second = SimpleCoco(Path.Combine(root, "a_b.json"), 1);
+
+        var (response, events) = await ImportAsync(new
+        {
+            dataset_name = "clash",
+            format = "coco",
+            splits = new[]
+            {
+                new { name = "a", annotation_path = first, image_dir = Path.Combine(root, "a") },
+                new { name = "a_b", annotation_path = second, image_dir = Path.Combine(root, "a_b") },
+            },
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var error = events[^1];
+        Assert.Equal("error", error.GetProperty("stage").GetString());
+        Assert.Equal(
+            "Sample id 'a_b_1' of split 'a_b' is also the id of an image of split 'a' (split name + '_' + image id); rename one of the splits",
+            error.GetProperty("message").GetString());
+        Assert.Equal("a_b", error.GetProperty("split").GetString());
+        Assert.Equal(0, await _bed.CountDatasetsAsync());
+        Assert.Equal(0, _bed.CountAllRows());
+    }
+
+    [Fact]
     public async Task CancelledAfterTheLastSplit_BeforeTheCommit_LeavesNothing()
     {
         var root = Root("cancelled");
