@@ -36,9 +36,10 @@ public sealed class UmapReducerTests(ITestOutputHelper output)
         var separation = LayoutQuality.SeparationRatio(layout, labels);
         output.WriteLine($"k-NN class agreement {agreement:F4}, separation ratio {separation:F4}");
         Assert.True(agreement >= 0.95, $"k-NN class agreement {agreement:F4}");
-        // Same-cluster pairs are on average about ten times closer than pairs across clusters (0.100 here since
-        // the late repulsion of UmapLayout spreads each cluster a little; t-SNE's test allows 1/3).
-        Assert.True(separation <= 0.125, $"separation ratio {separation:F4}");
+        // Same-cluster pairs are on average about eight times closer than pairs across clusters (0.122 here: the
+        // late repulsion of UmapLayout and the kernel's spread of 3 widen each cluster a little; t-SNE's test
+        // allows 1/3).
+        Assert.True(separation <= 0.15, $"separation ratio {separation:F4}");
     }
 
     [Fact]
