@@ -14,6 +14,7 @@ var benchmarks = new Dictionary<string, (Func<string[], Task<int>> Run, string H
     ["autotag"] = (AutoTagBenchmark.RunAsync, "[--images N] | --calibrate [--seeds K]   built-in auto-tagger images/s vs a plain SkiaSharp decode; or its threshold calibration"),
     ["near-duplicates"] = (NearDuplicateBenchmark.RunAsync, "[--vectors 20000,100000] [--dimension 512] [--threshold 0.95] [--groups 500]   R29's scan over synthetic vectors with planted duplicates: wall time and peak RSS"),
     ["reductions"] = (ReductionsBenchmark.RunAsync, "[--sizes 2000,10000,50000] [--images N] [--methods tsne,pca] [--sklearn-tsne-max N] [--python /usr/bin/python3]   2-D reductions vs scikit-learn: time, trustworthiness, kNN agreement"),
+    ["knn"] = (NeighbourGraphBenchmark.RunAsync, "[--sizes 10000,50000] [--k 14,90] [--rounds 2]   the reductions' exact cosine k-NN vs full-row blocks"),
     ["probe"] = (BrowseBenchmark.ProbeAsync, "<kept-database-path> <sql>   time one query against a kept browse database"),
 };
 

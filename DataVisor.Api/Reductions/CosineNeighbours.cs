@@ -19,8 +19,9 @@ public sealed record NeighbourGraph(int[] Indices, float[] Distances, int Count,
 /// </summary>
 public static class CosineNeighbours
 {
-    // A 1024 × 1024 tile is 4 MB of scores: large enough for an efficient product, small enough for the cache.
-    internal const int DefaultBlockRows = 1024;
+    // A 2048 × 2048 tile is 16 MB of scores: few enough tiles that the per-tile top k and merges stay cheap
+    // (docs/PERFORMANCE.md, "Exact k-NN for the reductions"), whatever n is.
+    internal const int DefaultBlockRows = 2048;
 
     public static NeighbourGraph Compute(VectorSet vectors, int k, CancellationToken cancellationToken) =>
         Compute(vectors, k, DefaultBlockRows, cancellationToken);
@@ -48,12 +49,12 @@ public static class CosineNeighbours
                     // A row is never its own neighbour, even when a duplicate scores as high. The diagonal
                     // tile is symmetric, so its rows alone cover both sides.
                     scores.diagonal().fill_(float.NegativeInfinity);
-                    best.Offer(first, scores, other);
+                    best.Offer(first, scores, other, rowsAlongDimension: 0);
                     continue;
                 }
 
-                best.Offer(first, scores, other);
-                best.Offer(other, scores.t(), first);
+                best.Offer(first, scores, other, rowsAlongDimension: 0);
+                best.Offer(other, scores, first, rowsAlongDimension: 1);
             }
         }
 
@@ -82,23 +83,41 @@ public static class CosineNeighbours
             _indices = full([count, k], -1L, ScalarType.Int64);
         }
 
-        /// <summary>Merges the best of each row of <paramref name="tile"/> (rows from <paramref name="firstRow"/>, columns from <paramref name="firstColumn"/>).</summary>
-        public void Offer(int firstRow, Tensor tile, int firstColumn)
+        /// <summary>
+        /// Merges into the running lists the best of each of the tile's rows (<paramref name="rowsAlongDimension"/> 0)
+        /// or columns (1, read in place rather than through a transposed copy), which are the running lists'
+        /// rows from <paramref name="firstRow"/> on; the other dimension's indices start at <paramref name="firstIndex"/>.
+        /// </summary>
+        public void Offer(int firstRow, Tensor tile, int firstIndex, int rowsAlongDimension)
         {
-            var rows = (int)tile.shape[0];
-            var take = (int)Math.Min(_k, tile.shape[1]);
-            var (tileBest, tileColumns) = tile.topk(take, dim: 1, largest: true, sorted: false);
+            var across = 1 - rowsAlongDimension;
+            var rows = (int)tile.shape[rowsAlongDimension];
+            var take = (int)Math.Min(_k, tile.shape[across]);
+            var (tileBest, tileIndices) = tile.topk(take, dim: across, largest: true, sorted: false);
+            if (across == 0)
+            {
+                tileBest = tileBest.t();
+                tileIndices = tileIndices.t();
+            }
+
             var currentScores = _scores.narrow(0, firstRow, rows);
             var currentIndices = _indices.narrow(0, firstRow, rows);
             var candidates = cat([currentScores, tileBest], 1);
-            var candidateIndices = cat([currentIndices, tileColumns + firstColumn], 1);
-            var (merged, position) = candidates.topk(_k, dim: 1, largest: true, sorted: true);
+            var candidateIndices = cat([currentIndices, tileIndices + firstIndex], 1);
+            // Unsorted: a selection is cheaper than a sort, and only the final lists need order (Result).
+            var (merged, position) = candidates.topk(_k, dim: 1, largest: true, sorted: false);
             currentScores.copy_(merged);
             currentIndices.copy_(candidateIndices.gather(1, position));
         }
 
-        public (float[] Similarities, int[] Indices) Result() =>
-            (_scores.contiguous().data<float>().ToArray(), _indices.to_type(ScalarType.Int32).contiguous().data<int>().ToArray());
+        /// <summary>Every row's k best, best first.</summary>
+        public (float[] Similarities, int[] Indices) Result()
+        {
+            using var scope = NewDisposeScope();
+            var (sorted, order) = _scores.sort(dim: 1, descending: true, stable: true);
+            var indices = _indices.gather(1, order);
+            return (sorted.contiguous().data<float>().ToArray(), indices.to_type(ScalarType.Int32).contiguous().data<int>().ToArray());
+        }
 
         public void Dispose()
         {

@@ -24,6 +24,18 @@ public sealed class UmapReducerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void CurveFitForTheServicesSpreadMatchesScipy()
+    {
+        var curve = UmapCurve.Fit(UmapReducer.MinDist, UmapReducer.Spread);
+
+        // scipy 1.10 curve_fit on umap-learn's target curve for min_dist 0.1, spread 3: a = 0.29566, b = 0.82465,
+        // a heavier tail than spread 1's b = 0.8951.
+        output.WriteLine($"a = {curve.A:F6}, b = {curve.B:F6}");
+        Assert.Equal(0.29566, curve.A, 1e-3);
+        Assert.Equal(0.82465, curve.B, 1e-3);
+    }
+
+    [Fact]
     public void WellSeparatedClustersStaySeparatedIn2D()
     {
         var (vectors, labels) = GaussianClusters(clusters: 6, perCluster: 80, dimension: 64, seed: 11);
