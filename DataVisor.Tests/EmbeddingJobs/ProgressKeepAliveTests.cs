@@ -32,9 +32,12 @@ public sealed class ProgressKeepAliveTests
         var ping = Assert.Single(frames, frame => frame.StartsWith(": ping - ", StringComparison.Ordinal));
         var stamp = DateTime.Parse(ping[": ping - ".Length..], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(stamp, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddMinutes(1));
-        // Every frame before it is an idle progress event, about two per second.
+        // Every frame before it is an idle progress event, two per second: 30 in 15 s on an idle host. A starved
+        // thread pool (the suite's other tests on 2 cores) can only drop ticks, since PeriodicTimer coalesces
+        // missed ones (21 seen in one clean-clone run), never add them; so the bounds are at least one per
+        // second and at most about two.
         var events = frames.TakeWhile(frame => frame != ping).ToList();
         Assert.All(events, frame => Assert.StartsWith("event: progress\r\ndata: {\"status\":\"idle\"", frame, StringComparison.Ordinal));
-        Assert.InRange(events.Count, 25, 35);
+        Assert.InRange(events.Count, 15, 35);
     }
 }
