@@ -46,15 +46,16 @@ public static class CosineNeighbours
                 var scores = all.narrow(0, first, rows).matmul(all.narrow(0, other, columns).t());
                 if (other == first)
                 {
-                    // A row is never its own neighbour, even when a duplicate scores as high. The diagonal
-                    // tile is symmetric, so its rows alone cover both sides.
+                    // A row is never its own neighbour, even when a duplicate scores as high.
                     scores.diagonal().fill_(float.NegativeInfinity);
-                    best.Offer(first, scores, other, rowsAlongDimension: 0);
-                    continue;
                 }
 
                 best.Offer(first, scores, other, rowsAlongDimension: 0);
-                best.Offer(other, scores, first, rowsAlongDimension: 1);
+                if (other != first)
+                {
+                    // A diagonal tile is symmetric: its rows alone already covered both sides.
+                    best.Offer(other, scores, first, rowsAlongDimension: 1);
+                }
             }
         }
 
@@ -69,7 +70,7 @@ public static class CosineNeighbours
         return new NeighbourGraph(neighbours, distances, count, k);
     }
 
-    /// <summary>The k best similarities seen so far for every row, with their column indices, best first.</summary>
+    /// <summary>The k best similarities seen so far for every row, with their column indices; ordered only by <see cref="Result"/>.</summary>
     private sealed class RunningTopK : IDisposable
     {
         private readonly Tensor _scores;
