@@ -44,6 +44,16 @@ public sealed class ImportTests : IDisposable
     private async Task<(HttpResponseMessage Response, List<JsonElement> Events)> ImportAsync(object body, IngestTestBed? bed = null) =>
         await (bed ?? _bed).Api.PostForEventsAsync("/ingestion/import", body);
 
+    /// <summary>A COCO import whose splits' images sit in <c>root/&lt;split name&gt;</c>.</summary>
+    private Task<(HttpResponseMessage Response, List<JsonElement> Events)> ImportCocoSplitsAsync(
+        string datasetName, string root, params (string Name, string AnnotationPath)[] splits) =>
+        ImportAsync(new
+        {
+            dataset_name = datasetName,
+            format = "coco",
+            splits = splits.Select(split => new { name = split.Name, annotation_path = split.AnnotationPath, image_dir = Path.Combine(root, split.Name) }).ToArray(),
+        });
+
     [Fact]
     public async Task CocoSplits_StreamPerSplitStages_ThenOneComplete_WithPrefixedIds()
     {
@@ -235,16 +245,7 @@ public sealed class ImportTests : IDisposable
         var train = SimpleCoco(Path.Combine(root, "train.json"), 2);
         var val = Write(Path.Combine(root, "val.json"), """{"images": [{"id": 1, "file_name": "img_0.png"}, {"id": 2, """);
 
-        var (response, events) = await ImportAsync(new
-        {
-            dataset_name = "broken",
-            format = "coco",
-            splits = new[]
-            {
-                new { name = "train", annotation_path = train, image_dir = Path.Combine(root, "train") },
-                new { name = "val", annotation_path = val, image_dir = Path.Combine(root, "val") },
-            },
-        });
+        var (response, events) = await ImportCocoSplitsAsync("broken", root, ("train", train), ("val", val));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(
@@ -272,16 +273,7 @@ public sealed class ImportTests : IDisposable
             """);
         var second = SimpleCoco(Path.Combine(root, "a_b.json"), 1);
 
-        var (response, events) = await ImportAsync(new
-        {
-            dataset_name = "clash",
-            format = "coco",
-            splits = new[]
-            {
-                new { name = "a", annotation_path = first, image_dir = Path.Combine(root, "a") },
-                new { name = "a_b", annotation_path = second, image_dir = Path.Combine(root, "a_b") },
-            },
-        });
+        var (response, events) = await ImportCocoSplitsAsync("clash", root, ("a", first), ("a_b", second));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var error = events[^1];
